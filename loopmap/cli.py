@@ -1,0 +1,345 @@
+"""The ``loopmap`` command line: a thin layer over the library.
+
+Every command takes ``--db PATH`` (default ``./loopmap.db``, or ``$LOOPMAP_DB``).
+Library errors become :class:`click.ClickException` (exit status 1, a one-line
+message); a run that rejected input rows exits with status 1 after importing
+the good ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from loopmap._errors import InputFileError, LoopmapError
+from loopmap.formats import KINDS
+from loopmap.settings import DEFAULT_DB
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit status when some input rows were rejected (the good rows were still imported).
+EXIT_REJECTED = 1
+#: Exit status after Ctrl-C, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+def db_option(func: F) -> F:
+    """Add the ``--db`` option every command takes."""
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        envvar="LOOPMAP_DB",
+        show_default=True,
+        show_envvar=True,
+        help="The workspace: a SQLite database holding inputs and derived tables.",
+    )(func)
+
+
+def _open(db: Path) -> Any:
+    from loopmap.store import Workspace
+
+    try:
+        return Workspace(db)
+    except LoopmapError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="loopmap")
+def cli(verbose: int) -> None:
+    """loopmap: local discovery maps from lifestyle notes.
+
+    Import places, notes and events into a workspace, build the derived tables,
+    and serve the maps.
+
+    \b
+    Example:
+      loopmap demo                      # the sample city, served on 127.0.0.1:5000
+      loopmap import places.csv notes.jsonl events.csv
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--kind", type=click.Choice(KINDS), help="What every file holds (default: told by its columns)."
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every rejected row (file, position, reason) to this CSV.",
+)
+@click.option("--show", default=50, show_default=True, help="Rejected rows printed to stderr.")
+@db_option
+def import_cmd(
+    files: tuple[Path, ...], kind: str | None, rejects: Path | None, show: int, db: Path
+) -> None:
+    """Import places, notes and events (CSV, JSON Lines, GeoJSON, Parquet, .osm.pbf).
+
+    Places are imported first, then notes, then events, whatever the order of
+    FILES. Ids are keys: importing the same rows again changes nothing. Rejected
+    rows are reported with file, line and reason; the good rows are kept, and
+    the exit status is 1 when any row (or file) was rejected.
+
+    \b
+    Example:
+      loopmap import data/sample/places.csv data/sample/notes.jsonl data/sample/events.csv
+      loopmap import city.osm.pbf
+    """
+    from loopmap.importer import ImportInterrupted, Rejection, import_files, workspace_warnings
+
+    shown = 0
+    problems = 0
+    reject_file = rejects.open("w", newline="", encoding="utf-8") if rejects else None
+    writer = csv.writer(reject_file) if reject_file else None
+    if writer:
+        writer.writerow(["file", "unit", "line", "reason"])
+
+    def on_reject(rejection: Rejection) -> None:
+        nonlocal shown, problems
+        problems += 1
+        if writer:
+            writer.writerow([rejection.source, rejection.unit, rejection.line, rejection.reason])
+        if shown < show:
+            click.echo(f"rejected: {rejection}", err=True)
+            shown += 1
+
+    def on_file_error(exc: InputFileError) -> None:
+        nonlocal problems
+        problems += 1
+        click.echo(f"error: {exc}", err=True)
+
+    ws = _open(db)
+    try:
+        reports = import_files(
+            ws, files, kind=kind, on_reject=on_reject, on_file_error=on_file_error, progress=True
+        )
+    except ImportInterrupted as exc:
+        click.echo(exc.report.summary() + " (interrupted)", err=True)
+        click.echo(
+            "Interrupted: the rows above are committed; run the same command again to finish.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if reject_file:
+            reject_file.close()
+    for report in reports:
+        click.echo(report.summary())
+    rejected = sum(r.rejected for r in reports)
+    if rejected > shown:
+        hint = (
+            f"; all of them are in {rejects}"
+            if rejects
+            else "; use --rejects FILE to list them all"
+        )
+        click.echo(f"... {rejected - shown:,} more rejected row(s) not shown{hint}", err=True)
+    for warning in workspace_warnings(ws):
+        click.echo(f"warning: {warning}", err=True)
+    counts = ws.counts()
+    ws.close()
+    click.echo(
+        f"workspace {db}: {counts['places']:,} places, {counts['notes']:,} notes, "
+        f"{counts['events']:,} events"
+    )
+    if problems:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("export")
+@click.argument("what")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file; the format follows the suffix (.csv, .jsonl, .geojson, .parquet).",
+)
+@db_option
+def export_cmd(what: str, out: Path, db: Path) -> None:
+    """Write a table: places, notes, events (as imported) or a derived table.
+
+    \b
+    Example:
+      loopmap export places -o places.geojson
+      loopmap export notes -o notes.parquet
+    """
+    from loopmap.export import export_table
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import something first")
+    ws = _open(db)
+    try:
+        n = export_table(ws, what, out)
+    except LoopmapError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ws.close()
+    click.echo(f"wrote {n:,} {what} rows to {out}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option(
+    "--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
+)
+@click.option("--dev", is_flag=True, help="Flask's development server with debug and reload.")
+@db_option
+def serve_cmd(host: str, port: int, workers: int, dev: bool, db: Path) -> None:
+    """Serve the web application (production WSGI server; --dev for Flask's).
+
+    \b
+    Example:
+      loopmap serve --port 8000
+    """
+    _serve(db, host=host, port=port, workers=workers, dev=dev)
+
+
+def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
+    from web import create_app
+
+    if not db.exists():
+        raise click.ClickException(
+            f"{db}: no such workspace; run `loopmap import` or `loopmap demo` first"
+        )
+    _open(db).close()  # migrate before the app reads it
+    app = create_app(
+        {"DB_PATH": str(db.resolve()), "INGEST_TOKEN": os.environ.get("LOOPMAP_INGEST_TOKEN")}
+    )
+    url = f"http://{host}:{port}/"
+    click.echo(f"loopmap serving {db} at {url} (Ctrl-C to stop)")
+    if dev:
+        app.run(host=host, port=port, debug=True)
+        return
+    from waitress import serve
+
+    serve(app, host=host, port=port, threads=workers, ident="loopmap")
+
+
+@cli.command("sample")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--city", default="shanghai", show_default=True, help="Built-in city geography.")
+@click.option(
+    "--places",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use a real city's places: an .osm.pbf extract or a places file.",
+)
+@click.option(
+    "--notes",
+    "n_notes",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="How many notes to generate.",
+)
+@click.option(
+    "--seed", default=0, show_default=True, help="Random seed: the same seed gives the same files."
+)
+def sample_cmd(out_dir: Path, city: str, places: Path | None, n_notes: int, seed: int) -> None:
+    """Write a sample city: places.csv, notes.jsonl, events.csv and truth.csv.
+
+    \b
+    Example:
+      loopmap sample demo --notes 2000 --seed 7
+      loopmap sample helsinki --places Helsinki.osm.pbf
+    """
+    counts = _sample(out_dir, city=city, places=places, n_notes=n_notes, seed=seed)
+    click.echo(
+        f"wrote {out_dir}: {counts.get('places', 0):,} places, {counts.get('notes', 0):,} notes, "
+        f"{counts.get('events', 0):,} events"
+    )
+
+
+def _sample(
+    out_dir: Path, *, city: str, places: Path | None, n_notes: int, seed: int
+) -> dict[str, int]:
+    from loopmap.sample import write_sample
+
+    try:
+        return write_sample(
+            out_dir, city=city, places=places, n_notes=n_notes, seed=seed, progress=True
+        )
+    except (LoopmapError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "out_dir",
+    default="demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the sample city's files go.",
+)
+@click.option("--notes", "n_notes", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=0, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare the workspace and stop.")
+@db_option
+def demo_cmd(
+    out_dir: Path, n_notes: int, seed: int, host: str, port: int, no_serve: bool, db: Path
+) -> None:
+    """Sample city -> import -> serve, in one command.
+
+    Generates the Shanghai sample city into --dir (reused when it is already
+    there with the same options), imports it into the workspace and serves it.
+
+    \b
+    Example:
+      loopmap demo                 # then open http://127.0.0.1:5000/
+      loopmap demo --notes 2000 --no-serve
+    """
+    import json
+
+    from loopmap.importer import import_files
+
+    params = {"city": "shanghai", "notes": n_notes, "seed": seed}
+    manifest = out_dir / "sample.json"
+    files = [out_dir / "places.csv", out_dir / "notes.jsonl", out_dir / "events.csv"]
+    fresh = manifest.exists() and all(f.exists() for f in files)
+    if fresh and json.loads(manifest.read_text(encoding="utf-8")) == params:
+        click.echo(f"[1/3] sample city already in {out_dir}")
+    else:
+        click.echo(f"[1/3] generating the sample city ({n_notes:,} notes) into {out_dir} ...")
+        _sample(out_dir, city="shanghai", places=None, n_notes=n_notes, seed=seed)
+        manifest.write_text(json.dumps(params), encoding="utf-8")
+    click.echo(f"[2/3] importing into {db} ...")
+    ws = _open(db)
+    try:
+        reports = import_files(ws, files, progress=True)
+    finally:
+        ws.close()
+    for report in reports:
+        click.echo("      " + report.summary())
+    if no_serve:
+        click.echo("[3/3] done; serve it with: loopmap serve")
+        return
+    click.echo("[3/3] serving")
+    _serve(db, host=host, port=port, workers=4, dev=False)
+
+
+def main() -> None:
+    """Run the command line (the ``loopmap`` console script)."""
+    cli(prog_name="loopmap")

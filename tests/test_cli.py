@@ -1,0 +1,101 @@
+"""The command line: every command has help, exit statuses, --db and $LOOPMAP_DB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from loopmap.cli import cli
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    if command not in ("sample",):
+        assert "--db" in result.output
+
+
+def test_import_ok_then_unchanged(invoke: Callable[..., Any], city_files: dict) -> None:
+    files = [str(p) for p in city_files.values()]
+    first = invoke("import", *files)
+    assert first.exit_code == 0, first.output
+    assert "5 places — 5 added, 0 updated, 0 unchanged, 0 rejected" in first.stdout
+    second = invoke("import", *files)
+    assert second.exit_code == 0
+    assert "4 events — 0 added, 0 updated, 4 unchanged, 0 rejected" in second.stdout
+    assert "workspace" in second.stdout and "5 places, 3 notes, 4 events" in second.stdout
+
+
+def test_import_with_rejections_exits_1(
+    invoke: Callable[..., Any], city_files: dict, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"note_id": "z", "user_id": "u", "created_at": "nope", "text": "x"}\n{"note_id": \n'
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = invoke("import", str(city_files["places"]), str(bad), "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert (
+        f"rejected: {bad} line 1: note_id 'z': created_at 'nope' is not an ISO-8601 timestamp"
+        in result.stderr
+    )
+    assert f"rejected: {bad} line 2: not valid JSON" in result.stderr
+    assert "2 notes — 0 added, 0 updated, 0 unchanged, 2 rejected" in result.stdout
+    assert rejects.read_text().splitlines()[0] == "file,unit,line,reason"
+    assert len(rejects.read_text().splitlines()) == 3
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_file_is_reported_others_imported(
+    invoke: Callable[..., Any], city_files: dict, tmp_path: Path
+) -> None:
+    result = invoke("import", str(tmp_path / "missing.csv"), str(city_files["places"]))
+    assert result.exit_code == 1
+    assert "missing.csv: no such file" in result.stderr
+    assert "5 added" in result.stdout
+
+
+def test_db_from_environment(
+    runner: CliRunner, city_files: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("LOOPMAP_DB", str(db))
+    result = runner.invoke(cli, ["import", str(city_files["places"])])
+    assert result.exit_code == 0
+    assert db.exists()
+
+
+def test_export_command(invoke: Callable[..., Any], city_files: dict, tmp_path: Path) -> None:
+    invoke("import", *[str(p) for p in city_files.values()])
+    out = tmp_path / "out" / "places.geojson"
+    result = invoke("export", "places", "-o", str(out))
+    assert result.exit_code == 0 and "wrote 5 places rows" in result.stdout
+    assert out.exists()
+    bad = invoke("export", "nothing", "-o", str(tmp_path / "x.csv"))
+    assert bad.exit_code == 1 and "choose one of" in bad.output
+
+
+def test_export_without_workspace(invoke: Callable[..., Any], tmp_path: Path) -> None:
+    result = invoke("export", "places", "-o", str(tmp_path / "p.csv"), db=tmp_path / "none.db")
+    assert result.exit_code == 1 and "no such workspace" in result.output
+
+
+def test_bad_workspace_path(invoke: Callable[..., Any], city_files: dict, tmp_path: Path) -> None:
+    result = invoke("import", str(city_files["places"]), db=tmp_path / "no" / "dir" / "w.db")
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "loopmap", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "import" in result.stdout
