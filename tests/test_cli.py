@@ -99,3 +99,42 @@ def test_python_dash_m(tmp_path: Path) -> None:
         [sys.executable, "-m", "loopmap", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "import" in result.stdout
+
+
+def test_sample_and_demo_commands(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "city"
+    result = runner.invoke(cli, ["sample", str(out), "--notes", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {
+        "places.csv",
+        "notes.jsonl",
+        "events.csv",
+        "truth.csv",
+    }
+    bad = runner.invoke(cli, ["sample", str(tmp_path / "x"), "--city", "atlantis"])
+    assert bad.exit_code == 1 and "atlantis" in bad.output
+    db = tmp_path / "demo.db"
+    args = [
+        "demo",
+        "--dir",
+        str(tmp_path / "demo"),
+        "--notes",
+        "300",
+        "--no-serve",
+        "--db",
+        str(db),
+    ]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "300 notes — 300 added" in first.output and "0 rejected" in first.output
+    second = runner.invoke(cli, args)
+    assert "sample city already in" in second.output
+    assert "300 notes — 0 added, 0 updated, 300 unchanged, 0 rejected" in second.output
+
+
+def test_shipped_sample_imports_cleanly(invoke: Callable[..., Any]) -> None:
+    sample = Path(__file__).parent.parent / "data" / "sample"
+    files = [str(sample / f) for f in ("places.csv", "notes.jsonl", "events.csv")]
+    result = invoke("import", *files)
+    assert result.exit_code == 0, result.output
+    assert "2,000 notes — 2,000 added" in result.stdout

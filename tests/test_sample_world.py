@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import io
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -171,9 +173,20 @@ def test_tiny_world(tmp_path: Path) -> None:
     assert len((tmp_path / "notes.jsonl").read_bytes().splitlines()) == 1
 
 
-def test_progress_bar_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_sample(tmp_path, n_notes=50, progress=True)
-    assert "day" in capsys.readouterr().err
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    write_sample(tmp_path / "a", n_notes=50, progress=True)
+    assert "day" in terminal.getvalue()
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    write_sample(tmp_path / "b", n_notes=50, progress=True)
+    assert pipe.getvalue() == ""
 
 
 # --- truth -------------------------------------------------------------------------------------

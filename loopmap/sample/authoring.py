@@ -94,11 +94,20 @@ class NoteBatch:
 
 
 def _pick(forms: list[str], en: bool, u: float) -> str:
-    """A surface form: an ASCII one for English notes when there is one, mostly the name."""
+    """A surface form: an ASCII one for English notes when there is one, mostly the name.
+
+    Chinese notes name places in Chinese nine times in ten; the rest use any alias
+    (English or pinyin spellings turn up in real posts too, but rarely).
+    """
     if en:
         ascii_forms = [f for f in forms if _is_ascii(f)]
         if ascii_forms:
             forms = ascii_forms
+    elif u < 0.9:
+        chinese = [f for f in forms if not _is_ascii(f)]
+        if chinese:
+            forms = chinese
+            u = u / 0.9
     if len(forms) == 1 or u < 0.7:
         return forms[0]
     return forms[1 + int((u - 0.7) / 0.3 * (len(forms) - 1)) % (len(forms) - 1)]
@@ -132,6 +141,9 @@ class _Forms:
             al = p.m_aliases[m]
             if en:
                 al = [a for a in al if _is_ascii(a)] or al
+            elif u < 0.95:  # Chinese notes rarely spell a name in pinyin
+                pinyin = p.m_pinyin[m]
+                al = [a for a in al if a.casefold().replace(" ", "") != pinyin] or al
             return "alias", al[int(u * len(al)) % len(al)]
         if en and mention in ("branch", "chain") and p.m_chain[m] and " (" in p.m_en[m]:
             # "Beluga Craft Beer (Julu Road)": the branch's English name, and its chain's.

@@ -549,7 +549,11 @@ class Simulation:
         """Simulate every day, writing notes, events and note truth rows."""
         carry = 0
         bar = tqdm(
-            total=self.n_days, unit="day", disable=not progress, file=sys.stderr, desc="sample"
+            total=self.n_days,
+            unit="day",
+            disable=None if progress else True,  # None: only on a terminal
+            file=sys.stderr,
+            desc="sample",
         )
         try:
             for day in range(self.n_days):

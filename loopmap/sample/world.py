@@ -149,6 +149,7 @@ class Places:
     m_main: np.ndarray
     m_aliases: list[list[str]]
     m_en: list[str]
+    m_pinyin: list[str]
     m_chain: list[str]
     m_branch: list[str]
     topic_category: list[str] = field(default_factory=list)
@@ -384,6 +385,10 @@ def build_places(
             for n, al in zip(m["name"], m["aliases"], strict=True)
         ],
         m_en=[en_form(r) for r in m.to_dict("records")],
+        m_pinyin=[
+            _text(x).casefold().replace(" ", "")
+            for x in m.get("name_pinyin", pd.Series([""] * len(m)))
+        ],
         m_chain=[_text(x) for x in m.get("chain", pd.Series([""] * len(m)))],
         m_branch=[_text(x) for x in m.get("branch", pd.Series([""] * len(m)))],
         topic_category=topic_category,
