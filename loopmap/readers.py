@@ -80,7 +80,8 @@ def file_format(path: str | os.PathLike[str]) -> str:
     Returns
     -------
     str
-        One of ``csv``, ``jsonl``, ``geojson``, ``parquet``, ``osm``.
+        One of ``csv``, ``jsonl``, ``jsonarray`` (a ``.json`` file holding one
+        array of records), ``geojson``, ``parquet``, ``osm``.
 
     Raises
     ------
@@ -97,7 +98,7 @@ def file_format(path: str | os.PathLike[str]) -> str:
         msg = f"{p}: cannot tell the format from the suffix; use one of {known}"
         raise InputFileError(msg)
     if fmt == "json":
-        fmt = "geojson" if _looks_like_geojson(p) else "jsonl"
+        fmt = _json_flavour(p)
     return fmt
 
 
@@ -116,19 +117,50 @@ def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
-def _looks_like_geojson(path: Path) -> bool:
+def _json_flavour(path: Path) -> str:
+    """A ``.json`` file is GeoJSON, one JSON array of records, or JSON Lines."""
     stream, raw = _open_binary(path)
     try:
         head = stream.read(4096)
     finally:
         stream.close()
         raw.close()
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return "jsonarray"
     first = head.split(b"\n", 1)[0]
     try:
         obj = orjson.loads(first)
     except orjson.JSONDecodeError:
-        return head.lstrip().startswith(b"{")
-    return isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")
+        return "geojson" if head.lstrip().startswith(b"{") else "jsonl"
+    is_geo = isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")
+    return "geojson" if is_geo else "jsonl"
+
+
+def _load_json(path: Path) -> Any:
+    """Parse a whole JSON file, or raise InputFileError saying where it breaks."""
+    stream, raw = _open_binary(path)
+    with raw, stream:
+        data = stream.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        msg = f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        raise InputFileError(msg) from None
+
+
+def _read_json_array(path: Path) -> Iterator[Record]:
+    items = _load_json(path)
+    if not isinstance(items, list):
+        raise InputFileError(f"{path}: expected a JSON array of records")
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            yield Record(number, item, None, "item")
+        else:
+            yield Record(number, None, f"expected a JSON object, got {type(item).__name__}", "item")
 
 
 # --- JSON Lines --------------------------------------------------------------------
@@ -262,18 +294,7 @@ def _read_csv(path: Path, on_progress: ProgressCallback | None) -> Iterator[Reco
 
 
 def _load_geojson(path: Path) -> dict[str, Any]:
-    stream, raw = _open_binary(path)
-    with raw, stream:
-        data = stream.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
-    try:
-        obj = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        msg = f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        raise InputFileError(msg) from None
+    obj = _load_json(path)
     if isinstance(obj, dict) and obj.get("type") == "Feature":
         obj = {"type": "FeatureCollection", "features": [obj]}
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
@@ -294,7 +315,8 @@ def _feature_record(number: int, feature: Any) -> Record:
         return Record(number, None, "properties is not an object", "feature")
     data = dict(props)
     geometry = feature.get("geometry")
-    if geometry is not None:
+    # lat/lon properties win over the geometry: a note's are in its own coord_sys.
+    if geometry is not None and (data.get("lat") is None or data.get("lon") is None):
         if not isinstance(geometry, dict) or geometry.get("type") != "Point":
             gtype = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
             return Record(
@@ -387,6 +409,12 @@ def _columns_of(path: Path, fmt: str) -> set[str]:
             return set(pq.read_schema(path).names)
         except Exception as exc:  # pyarrow raises several types for unreadable files
             raise InputFileError(f"{path}: not a readable Parquet file ({exc})") from None
+    if fmt == "jsonarray":
+        items = _load_json(path)
+        first = (
+            next((i for i in items if isinstance(i, dict)), {}) if isinstance(items, list) else {}
+        )
+        return set(first)
     if fmt == "geojson":
         features = _load_geojson(path)["features"]
         props = (
@@ -482,6 +510,8 @@ def read_records(
         yield from _read_csv(p, on_progress)
     elif fmt == "jsonl":
         yield from _read_jsonl(p, on_progress)
+    elif fmt == "jsonarray":
+        yield from _read_json_array(p)
     elif fmt == "geojson":
         yield from _read_geojson(p)
     elif fmt == "parquet":

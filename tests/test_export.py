@@ -26,10 +26,6 @@ def full(ws: Workspace, city_files: dict) -> Workspace:
 def test_export_reimports_unchanged(
     full: Workspace, tmp_path: Path, what: str, suffix: str
 ) -> None:
-    if what != "places" and suffix == ".geojson":
-        pytest.skip("GeoJSON input is for places (SPEC.md)")
-    if what == "notes" and suffix == ".csv":
-        pytest.skip("notes are JSON Lines in SPEC.md")
     out = tmp_path / f"{what}{suffix}"
     n = export_table(full, what, out)
     assert n == full.counts()[what]

@@ -350,3 +350,19 @@ def test_helsinki_extract_imports_as_places(ws: Workspace) -> None:
     assert coffee > 80
     again = import_file(ws, path)
     assert again.unchanged == report.added and again.added == again.updated == 0
+
+
+def test_json_array_and_gzip(ws: Workspace, tmp_path: Path, city_files: dict) -> None:
+    import gzip
+
+    import_file(ws, city_files["places"])
+    array = tmp_path / "notes.json"
+    array.write_text(json.dumps([NOTES[0], 7, NOTES[1]]), encoding="utf-8")
+    report = import_file(ws, array)
+    assert report.kind == "notes"
+    assert counts(report) == (2, 0, 0, 1)
+    assert (report.rejections[0].unit, report.rejections[0].line) == ("item", 2)
+    packed = tmp_path / "notes.jsonl.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as f:
+        f.write(json.dumps(NOTES[2]) + "\n")
+    assert counts(import_file(ws, packed)) == (1, 0, 0, 0)
