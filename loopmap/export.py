@@ -22,7 +22,15 @@ from loopmap._errors import LoopmapError
 from loopmap.formats import EVENT_COLUMNS, NOTE_COLUMNS, PLACE_COLUMNS
 from loopmap.store import Workspace
 
-__all__ = ["EXPORT_FORMATS", "TABLES", "ExportError", "export_table", "table_frame"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "GEOCODE_COLUMNS",
+    "HOTSPOT_COLUMNS",
+    "TABLES",
+    "ExportError",
+    "export_table",
+    "table_frame",
+]
 
 EXPORT_FORMATS: Final = (".csv", ".jsonl", ".geojson", ".parquet")
 
@@ -74,11 +82,47 @@ def events_frame(ws: Workspace) -> pd.DataFrame:
     return _query(ws, f"SELECT {cols} FROM events ORDER BY ts, event_id", EVENT_COLUMNS)
 
 
+GEOCODE_COLUMNS: Final = (
+    "note_id",
+    "place_id",
+    "precision",
+    "lat",
+    "lon",
+    "confidence",
+    "mentions",
+)
+HOTSPOT_COLUMNS: Final = ("hotspot_id", "topic", "name", "n_notes", "n_merchants", "lat", "lon")
+
+
+def geocodes_frame(ws: Workspace) -> gpd.GeoDataFrame:
+    """One row per geocoded note (SPEC.md's geocodes columns), with Point geometries."""
+    sql = (
+        "SELECT note_id, coalesce(place_id, ''), precision, lat, lon, confidence, mentions "
+        "FROM geocodes ORDER BY note_id"
+    )
+    frame = _query(ws, sql, GEOCODE_COLUMNS)
+    frame["mentions"] = [orjson.loads(m) for m in frame["mentions"]]
+    return _points(frame, frame["lon"], frame["lat"])
+
+
+def hotspots_frame(ws: Workspace) -> gpd.GeoDataFrame:
+    """The hotspots (SPEC.md's columns) with their hull polygons."""
+    from loopmap.build import hotspots_table
+
+    table = hotspots_table(ws.conn)
+    return table[[*HOTSPOT_COLUMNS, "geometry"]]
+
+
+#: Tables whose geometry is not a point: CSV carries it as WKT in a ``geometry`` column.
+WKT_IN_CSV: Final = frozenset({"hotspots"})
+
 #: What ``loopmap export`` can write. Derived tables join this mapping as they are built.
 TABLES: Final[dict[str, Callable[[Workspace], pd.DataFrame]]] = {
     "places": places_frame,
     "notes": notes_frame,
     "events": events_frame,
+    "geocodes": geocodes_frame,
+    "hotspots": hotspots_frame,
 }
 
 
@@ -107,9 +151,11 @@ def _cell(value: object) -> object:
     return orjson.dumps(value).decode() if isinstance(value, list | dict) else value
 
 
-def _write(frame: pd.DataFrame, path: Path, suffix: str) -> None:
+def _write(frame: pd.DataFrame, path: Path, suffix: str, *, wkt: bool = False) -> None:
     if suffix == ".csv":
         plain = _plain(frame)
+        if wkt and isinstance(frame, gpd.GeoDataFrame):
+            plain["geometry"] = frame.geometry.to_wkt().to_numpy()
         for col in plain.columns:
             plain[col] = plain[col].map(_cell)
         plain.to_csv(path, index=False, encoding="utf-8")
@@ -154,8 +200,8 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
     ws
         The open workspace.
     what
-        A name in :data:`TABLES` (``places``, ``notes``, ``events``, and the
-        derived tables once built).
+        A name in :data:`TABLES`: ``places``, ``notes``, ``events`` (as imported),
+        ``geocodes``, ``hotspots`` (derived by ``loopmap build``).
     out
         The output file: ``.csv``, ``.jsonl``, ``.geojson`` or ``.parquet``
         (GeoParquet when the table has a geometry). Written atomically.
@@ -179,7 +225,7 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     try:
-        _write(frame, tmp, suffix)
+        _write(frame, tmp, suffix, wkt=what in WKT_IN_CSV)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

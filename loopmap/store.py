@@ -87,6 +87,36 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         rejected    INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: geocodes (one row per note) and hotspots (one row per topic cluster).
+    """
+    CREATE TABLE geocodes (
+        note_id     TEXT PRIMARY KEY,
+        place_id    TEXT,
+        precision   TEXT NOT NULL,
+        lat         REAL,
+        lon         REAL,
+        confidence  REAL NOT NULL,
+        mentions    TEXT NOT NULL DEFAULT '[]',
+        reasons     TEXT NOT NULL DEFAULT '[]',
+        note_hash   TEXT NOT NULL,
+        places_rev  TEXT NOT NULL
+    );
+    CREATE INDEX geocodes_place ON geocodes(place_id);
+
+    CREATE TABLE hotspots (
+        hotspot_id  TEXT PRIMARY KEY,
+        topic       TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        n_notes     INTEGER NOT NULL,
+        n_merchants INTEGER NOT NULL,
+        lat         REAL NOT NULL,
+        lon         REAL NOT NULL,
+        city        TEXT,
+        hull_wkt    TEXT NOT NULL,
+        members     TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX hotspots_topic ON hotspots(topic);
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -1,0 +1,300 @@
+"""``loopmap build``: compute the derived tables from the imported inputs.
+
+Stages, each incremental:
+
+1. **geocodes** — every note whose content changed since it was last geocoded, or that
+   was geocoded against an older gazetteer (``meta.places_rev`` moves whenever a place is
+   added or changed), is geocoded again with :func:`geo.geocode.geocode_notes`. A build
+   stopped half-way keeps the chunks it committed; the next one carries on.
+2. **hotspots** — recomputed when geocodes or places changed, per topic, with
+   :func:`geo.hotspots.hotspots_from_points`; the previous hotspots are passed in so
+   that hotspot ids stay stable between builds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import geopandas as gpd
+import orjson
+import pandas as pd
+import shapely
+from tqdm import tqdm
+
+from loopmap.formats import NOTE_COLUMNS, PLACE_COLUMNS
+from loopmap.store import Workspace, connect
+
+__all__ = ["BuildReport", "build", "note_topics"]
+
+log = logging.getLogger(__name__)
+
+#: Notes geocoded and written per transaction.
+GEOCODE_CHUNK: Final = 50_000
+
+_STALE_WHERE: Final = "g.note_id IS NULL OR g.note_hash != n.row_hash OR g.places_rev != :rev"
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    notes: int = 0
+    geocoded: int = 0
+    located: int = 0
+    hotspots: int | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        out = [
+            f"geocodes: {self.geocoded:,} of {self.notes:,} notes geocoded "
+            f"({self.notes - self.geocoded:,} unchanged), {self.located:,} located in all "
+            f"[{self.seconds.get('geocodes', 0):.1f} s]"
+        ]
+        if self.hotspots is None:
+            out.append("hotspots: unchanged")
+        else:
+            out.append(f"hotspots: {self.hotspots:,} [{self.seconds.get('hotspots', 0):.1f} s]")
+        return out
+
+
+def _places(conn: sqlite3.Connection) -> pd.DataFrame:
+    cols = ", ".join(PLACE_COLUMNS)
+    rows = conn.execute(f"SELECT {cols} FROM places ORDER BY place_id").fetchall()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(PLACE_COLUMNS))
+
+
+def _priors(conn: sqlite3.Connection) -> pd.Series:
+    """How often each place is tagged as a note's poi_id: a popularity prior."""
+    rows = conn.execute(
+        "SELECT poi_id, count(*) FROM notes WHERE poi_id IS NOT NULL GROUP BY poi_id"
+    ).fetchall()
+    return pd.Series({r[0]: r[1] for r in rows}, dtype=float)
+
+
+def _geocode_rows(frame: pd.DataFrame, rev: str) -> list[tuple[Any, ...]]:
+    rows = []
+    for r in frame.itertuples(index=False):
+        lat = None if pd.isna(r.lat) else float(r.lat)
+        lon = None if pd.isna(r.lon) else float(r.lon)
+        rows.append(
+            (
+                r.note_id,
+                r.place_id or None,
+                r.precision,
+                lat,
+                lon,
+                float(r.confidence),
+                orjson.dumps(r.mentions).decode(),
+                orjson.dumps(r.reasons).decode(),
+                r.note_hash,
+                rev,
+            )
+        )
+    return rows
+
+
+_UPSERT_GEOCODE: Final = (
+    "INSERT INTO geocodes (note_id, place_id, precision, lat, lon, confidence, mentions, "
+    "reasons, note_hash, places_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(note_id) DO UPDATE SET place_id = excluded.place_id, "
+    "precision = excluded.precision, lat = excluded.lat, lon = excluded.lon, "
+    "confidence = excluded.confidence, mentions = excluded.mentions, "
+    "reasons = excluded.reasons, note_hash = excluded.note_hash, places_rev = excluded.places_rev"
+)
+
+
+def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: bool) -> bool:
+    """Geocode stale notes; return whether anything changed."""
+    from geo.gazetteer import Gazetteer
+    from geo.geocode import geocode_notes
+
+    started = time.perf_counter()
+    rev = ws.get_meta("places_rev", "0") or "0"
+    conn = ws.conn
+    report.notes = conn.execute("SELECT count(*) FROM notes").fetchone()[0]
+    where = "1" if full else _STALE_WHERE
+    from_clause = "FROM notes n LEFT JOIN geocodes g ON g.note_id = n.note_id"
+    todo = conn.execute(f"SELECT count(*) {from_clause} WHERE {where}", {"rev": rev}).fetchone()[0]
+    if todo:
+        gazetteer = Gazetteer.from_places(_places(conn))
+        priors = _priors(conn)
+        cols = ", ".join(f"n.{c}" for c in NOTE_COLUMNS)
+        # A separate read-only connection reads a consistent snapshot while we write.
+        reader = connect(ws.path, readonly=True)
+        try:
+            cursor = reader.execute(
+                f"SELECT {cols}, n.row_hash {from_clause} WHERE {where}", {"rev": rev}
+            )
+            with tqdm(
+                total=todo, unit="note", desc="geocode", disable=None if progress else True
+            ) as bar:
+                while batch := cursor.fetchmany(GEOCODE_CHUNK):
+                    frame = pd.DataFrame(
+                        [tuple(r) for r in batch], columns=[*NOTE_COLUMNS, "note_hash"]
+                    )
+                    frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
+                    result = geocode_notes(frame, gazetteer, priors=priors)
+                    result["note_hash"] = frame["note_hash"].to_numpy()
+                    with ws.transaction() as tx:
+                        tx.executemany(_UPSERT_GEOCODE, _geocode_rows(result, rev))
+                    report.geocoded += len(frame)
+                    bar.update(len(frame))
+        finally:
+            reader.close()
+    report.located = conn.execute("SELECT count(*) FROM geocodes WHERE lat IS NOT NULL").fetchone()[
+        0
+    ]
+    report.seconds["geocodes"] = time.perf_counter() - started
+    return bool(todo)
+
+
+def note_topics(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Each geocoded note's topic, as far as the workspace can tell today.
+
+    Until the topic classifier lands, a note's topic is the topic of the merchant it
+    resolved to (from the merchant's category); notes about no merchant have none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        note_id, place_id, lat, lon, topic.
+    """
+    from topics.categories import topic_for_category
+
+    rows = conn.execute(
+        "SELECT g.note_id, g.place_id, g.lat, g.lon, p.category FROM geocodes g "
+        "JOIN places p ON p.place_id = g.place_id "
+        "WHERE g.precision = 'poi' AND p.kind = 'merchant' AND g.lat IS NOT NULL"
+    ).fetchall()
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["note_id", "place_id", "lat", "lon", "category"]
+    )
+    frame["topic"] = [topic_for_category(c) for c in frame["category"]]
+    return frame.drop(columns="category")
+
+
+def _hotspot_points(conn: sqlite3.Connection, places: pd.DataFrame) -> gpd.GeoDataFrame:
+    from topics.categories import topic_for_category
+
+    notes = note_topics(conn)
+    merchants = places[places["kind"] == "merchant"]
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": notes["note_id"],
+                    "kind": "note",
+                    "place_id": notes["place_id"],
+                    "topic": notes["topic"],
+                    "lon": notes["lon"],
+                    "lat": notes["lat"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": merchants["place_id"],
+                    "kind": "merchant",
+                    "place_id": merchants["place_id"],
+                    "topic": [topic_for_category(c) for c in merchants["category"]],
+                    "lon": merchants["lon"],
+                    "lat": merchants["lat"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    frame = frame[frame["topic"] != "other"]
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        crs="EPSG:4326",
+    )
+
+
+def hotspots_table(conn: sqlite3.Connection) -> gpd.GeoDataFrame:
+    """The stored hotspots as a GeoDataFrame (hull polygons, EPSG:4326)."""
+    rows = conn.execute(
+        "SELECT hotspot_id, topic, name, n_notes, n_merchants, lat, lon, city, hull_wkt, members "
+        "FROM hotspots ORDER BY topic, hotspot_id"
+    ).fetchall()
+    cols = ["hotspot_id", "topic", "name", "n_notes", "n_merchants", "lat", "lon", "city"]
+    frame = pd.DataFrame([tuple(r)[:8] for r in rows], columns=cols)
+    frame["members"] = [orjson.loads(r[9]) for r in rows]
+    geometry = shapely.from_wkt([r[8] for r in rows]) if rows else []
+    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
+
+
+def _hotspot_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None:
+    from geo.hotspots import hotspots_from_points
+
+    rev = ws.get_meta("places_rev", "0") or "0"
+    if not changed and ws.get_meta("hotspots_places_rev") == rev:
+        return
+    started = time.perf_counter()
+    conn = ws.conn
+    places = _places(conn)
+    points = _hotspot_points(conn, places)
+    previous = hotspots_table(conn)
+    hotspots = hotspots_from_points(points, places, previous=previous if len(previous) else None)
+    rows = [
+        (
+            h.hotspot_id,
+            h.topic,
+            h.name,
+            int(h.n_notes),
+            int(h.n_merchants),
+            float(h.lat),
+            float(h.lon),
+            h.city or None,
+            h.geometry.wkt,
+            orjson.dumps([str(m) for m in h.members]).decode(),
+        )
+        for h in hotspots.itertuples(index=False)
+    ]
+    with ws.transaction() as tx:
+        tx.execute("DELETE FROM hotspots")
+        tx.executemany("INSERT INTO hotspots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        ws.set_meta("hotspots_places_rev", rev)
+    report.hotspots = len(rows)
+    report.seconds["hotspots"] = time.perf_counter() - started
+
+
+def build(
+    ws: Workspace,
+    *,
+    full: bool = False,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Bring the derived tables up to date with the imported inputs.
+
+    Parameters
+    ----------
+    ws
+        The open workspace.
+    full
+        Recompute everything, not only what changed.
+    progress
+        Show progress bars on stderr (on a terminal).
+    on_stage
+        Called with each stage's name as it starts.
+
+    Returns
+    -------
+    BuildReport
+        What was recomputed, with timings.
+    """
+    report = BuildReport()
+    if on_stage:
+        on_stage("geocodes")
+    changed = _geocode_stage(ws, report, full=full, progress=progress)
+    if on_stage:
+        on_stage("hotspots")
+    _hotspot_stage(ws, report, changed=changed or full)
+    return report
