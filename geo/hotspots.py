@@ -1,0 +1,933 @@
+"""Hotspots: dense clusters of a topic's notes and merchants, named and with stable ids.
+
+A hotspot is where one topic's notes and merchants crowd together: a coffee street, a bar
+lane, a museum quarter. :func:`hotspots_from_points` finds them per topic with
+:class:`HotspotClusterer` (DBSCAN over true distances in metres), then gives each one
+
+- a **hull**: the members' concave hull, computed in the hotspot's UTM zone and buffered by
+  :data:`HULL_BUFFER_M`, so it is a proper polygon even for one or two distinct locations and
+  every member lies well inside it;
+- a **name** people use: the road, neighbourhood or landmark most of its members resolved to
+  (a merchant's parent is usually its road), else the nearest such place within
+  :data:`NAME_RADIUS_M` of the centre, else the district, as ``"永康路 · coffee"``;
+- a **stable id**: the id of the previous build's hotspot it overlaps (hull IoU or member
+  Jaccard at least :data:`MATCH_THRESHOLD`, best match first, one to one), else
+  ``"{topic}-{geohash}"`` where the geohash is the centre's cell at :data:`CELL_PRECISION`
+  characters (about 0.6 km north-south by 1.0 km east-west in Shanghai), so ids do not depend
+  on row order or on cluster numbering and survive small changes in the data.
+
+Defaults, for a city of lifestyle notes
+---------------------------------------
+``eps_m = 150`` m: a coffee street is 100-600 m long with shops every 20-50 m, and a note's
+position (a merchant's point or a phone's fix) is good to a few tens of metres. 150 m chains
+the shops of one street and of a short side lane together, while two streets a few blocks
+apart (400 m or more with nothing between them) stay apart. ``min_samples = 6``: a hotspot
+needs at least a handful of notes or merchants within 150 m of its core; two or three notes
+that happen to fall together are chance, not a place people gather. Six is a count, not a
+density: with hundreds of thousands of notes per topic in one city, chance crowds of six
+appear anywhere, and ``min_samples`` should grow with the data. ``snap_m = 5`` m (in
+:func:`hotspots_from_points`): points closer than that are clustered as one weighted point,
+which keeps DBSCAN's memory and time in check when a street gathers thousands of notes, and
+changes distances by a few metres, well below what the positions are good for.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import math
+import re
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from numbers import Integral, Real
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from pyproj import Transformer
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import DBSCAN, HDBSCAN
+from sklearn.utils.validation import _check_sample_weight
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - scikit-learn 1.4 and 1.5
+
+    def _validate_data(estimator: Any, X: Any, **kwargs: Any) -> Any:
+        return estimator._validate_data(X, **kwargs)
+
+
+__all__ = [
+    "CELL_PRECISION",
+    "EARTH_RADIUS_M",
+    "HOTSPOT_COLUMNS",
+    "HULL_BUFFER_M",
+    "MATCH_THRESHOLD",
+    "NAME_RADIUS_M",
+    "HotspotClusterer",
+    "hotspots_from_points",
+]
+
+log = logging.getLogger(__name__)
+
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M: Final = 6_371_008.8
+#: The columns of :func:`hotspots_from_points`' result, in order.
+HOTSPOT_COLUMNS: Final = (
+    "hotspot_id",
+    "topic",
+    "name",
+    "n_notes",
+    "n_merchants",
+    "lat",
+    "lon",
+    "city",
+    "members",
+    "geometry",
+)
+#: How far a hull reaches beyond its outermost members, metres.
+HULL_BUFFER_M: Final = 30.0
+#: How far from a hotspot's centre a road, neighbourhood or landmark may lend it its name.
+NAME_RADIUS_M: Final = 500.0
+#: How far from a hotspot's centre a district may lend it its name.
+DISTRICT_RADIUS_M: Final = 15_000.0
+#: Hull IoU or member Jaccard at which a new cluster inherits a previous hotspot's id.
+MATCH_THRESHOLD: Final = 0.3
+#: Geohash characters in a new hotspot id (6: cells of 0.61 km by 1.22 km x cos(latitude)).
+CELL_PRECISION: Final = 6
+
+_NAMING_KINDS: Final = frozenset({"road", "neighborhood", "landmark"})
+_KIND_RANK: Final = {"road": 0, "neighborhood": 1, "landmark": 2}
+_POINT_KINDS: Final = frozenset({"note", "merchant"})
+_GEOHASH_ALPHABET: Final = "0123456789bcdefghjkmnpqrstuvwxyz"
+# Concave-hull tightness (0 hugs the points, 1 is the convex hull) and the grid (metres) the
+# hull's input is thinned to; HULL_BUFFER_M exceeds the grid's half-diagonal, so members stay
+# inside the buffered hull.
+_HULL_RATIO: Final = 0.4
+_HULL_GRID_M: Final = 5.0
+_MAX_PARENT_DEPTH: Final = 64
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+# --- the estimator ----------------------------------------------------------------------------
+
+
+class HotspotClusterer(ClusterMixin, BaseEstimator):
+    """Density-based clustering of WGS-84 points, with distances in metres.
+
+    Points are placed on a sphere of radius :data:`EARTH_RADIUS_M` and clustered by the
+    straight-line (chord) distance between them, which orders pairs exactly as the
+    great-circle (haversine) distance does; ``eps_m`` is converted accordingly. So the result
+    is DBSCAN with a haversine metric, anywhere on Earth, at the speed of a 3-D k-d tree.
+
+    Parameters
+    ----------
+    eps_m
+        Neighbourhood radius in metres: points closer than this are neighbours. With
+        ``algorithm="hdbscan"``, clusters closer than this are not split further
+        (``cluster_selection_epsilon``).
+    min_samples
+        Points (or total sample weight) within ``eps_m`` of a point, itself included, for it
+        to be a core point of a cluster. With HDBSCAN also the smallest cluster size (at
+        least 2).
+    algorithm
+        ``"dbscan"`` (scikit-learn's DBSCAN) or ``"hdbscan"`` (scikit-learn's HDBSCAN, which
+        finds clusters of varying density but supports no ``sample_weight`` and is much
+        slower on large inputs).
+    snap_m
+        DBSCAN only. 0 (the default) clusters exactly; above 0, points in the same cube of
+        ``snap_m`` metres are merged into one point at their mean, weighted by their count,
+        before clustering. This bounds memory and time on dense data, at the cost of moving
+        points by at most ``snap_m * sqrt(3)``. Identical points are always merged (exactly).
+
+    Attributes
+    ----------
+    labels_
+        The cluster of each point, numbered 0, 1, ... in order of first appearance; -1 for
+        noise.
+    n_clusters_
+        The number of clusters found.
+    n_features_in_
+        Always 2 (lon, lat).
+
+    Examples
+    --------
+    >>> X = [[121.4540, 31.2119], [121.4541, 31.2120], [121.4542, 31.2119], [121.47, 31.23]]
+    >>> HotspotClusterer(eps_m=50, min_samples=3).fit_predict(X).tolist()
+    [0, 0, 0, -1]
+    """
+
+    def __init__(
+        self,
+        eps_m: float = 150.0,
+        min_samples: int = 6,
+        algorithm: str = "dbscan",
+        snap_m: float = 0.0,
+    ) -> None:
+        self.eps_m = eps_m
+        self.min_samples = min_samples
+        self.algorithm = algorithm
+        self.snap_m = snap_m
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> HotspotClusterer:
+        """Cluster points given as longitude, latitude in degrees.
+
+        Parameters
+        ----------
+        X
+            Array-like of shape (n_samples, 2): longitude, latitude (EPSG:4326), degrees.
+        y
+            Ignored.
+        sample_weight
+            Weight of each point (DBSCAN only): a point is a core point when the weights
+            within ``eps_m`` of it sum to at least ``min_samples``.
+
+        Returns
+        -------
+        HotspotClusterer
+            The fitted estimator.
+        """
+        self._check_params()
+        X = _validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+        if X.shape[1] != 2:
+            msg = (
+                f"X has {X.shape[1]} feature(s), but HotspotClusterer expects 2: "
+                "longitude and latitude in degrees (EPSG:4326), in that order"
+            )
+            raise ValueError(msg)
+        _check_lonlat(X[:, 0], X[:, 1])
+        weights = None if sample_weight is None else _check_sample_weight(sample_weight, X)
+        xyz = _lonlat_to_xyz(X[:, 0], X[:, 1])
+        if self.algorithm == "dbscan":
+            labels = self._dbscan(xyz, weights)
+        else:
+            if weights is not None:
+                msg = "sample_weight is only supported with algorithm='dbscan'"
+                raise ValueError(msg)
+            labels = self._hdbscan(xyz)
+        self.labels_ = _relabel_by_first_appearance(labels)
+        self.n_clusters_ = int(self.labels_.max() + 1) if len(self.labels_) else 0
+        return self
+
+    def _check_params(self) -> None:
+        eps, min_samples, snap = self.eps_m, self.min_samples, self.snap_m
+        if isinstance(eps, bool) or not isinstance(eps, Real) or not 0 < eps < math.inf:
+            msg = f"eps_m must be a positive number of metres, such as 150.0; got {eps!r}"
+            raise ValueError(msg)
+        if self.algorithm not in ("dbscan", "hdbscan"):
+            msg = f"algorithm must be 'dbscan' or 'hdbscan'; got {self.algorithm!r}"
+            raise ValueError(msg)
+        least = 2 if self.algorithm == "hdbscan" else 1
+        if isinstance(min_samples, bool) or not isinstance(min_samples, Integral):
+            msg = f"min_samples must be an integer count, such as 6; got {min_samples!r}"
+            raise ValueError(msg)
+        if min_samples < least:
+            msg = f"min_samples must be at least {least} with {self.algorithm}; got {min_samples}"
+            raise ValueError(msg)
+        if isinstance(snap, bool) or not isinstance(snap, Real) or not 0 <= snap < eps:
+            msg = f"snap_m must be a number of metres from 0 to below eps_m ({eps}); got {snap!r}"
+            raise ValueError(msg)
+
+    def _dbscan(self, xyz: FloatArray, weights: FloatArray | None) -> IntArray:
+        reps, inverse, rep_weights = _merge_close(xyz, float(self.snap_m), weights)
+        model = DBSCAN(
+            eps=_chord(float(self.eps_m)), min_samples=int(self.min_samples), algorithm="kd_tree"
+        )
+        labels = model.fit(reps, sample_weight=rep_weights).labels_
+        return np.asarray(labels, dtype=np.int64)[inverse]
+
+    def _hdbscan(self, xyz: FloatArray) -> IntArray:
+        min_size = max(2, int(self.min_samples))
+        if len(xyz) < max(min_size, int(self.min_samples)):
+            return np.full(len(xyz), -1, dtype=np.int64)
+        params = {"min_cluster_size": min_size, "min_samples": int(self.min_samples)}
+        try:
+            model = HDBSCAN(
+                cluster_selection_epsilon=_chord(float(self.eps_m)), **params, **_HDBSCAN_COPY
+            ).fit(xyz)
+        except TypeError as err:
+            # scikit-learn#33219: with NumPy 2, HDBSCAN's epsilon search can fail converting a
+            # size-1 array to a scalar. Cluster without the epsilon rather than not at all.
+            if "0-dimensional" not in str(err):
+                raise
+            log.warning(
+                "HDBSCAN failed with cluster_selection_epsilon (scikit-learn#33219); "
+                "clustering without it, so eps_m=%s does not merge nearby clusters",
+                self.eps_m,
+            )
+            model = HDBSCAN(**params, **_HDBSCAN_COPY).fit(xyz)
+        return np.asarray(model.labels_, dtype=np.int64)
+
+
+# HDBSCAN's ``copy`` default is changing; ask for a copy explicitly where the option exists.
+_HDBSCAN_COPY: Final = (
+    {"copy": True} if "copy" in inspect.signature(HDBSCAN.__init__).parameters else {}
+)
+
+
+def _check_lonlat(lon: FloatArray, lat: FloatArray) -> None:
+    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        row = int(np.flatnonzero((np.abs(lat) > 90) | (np.abs(lon) > 180))[0])
+        msg = (
+            f"row {row}: ({lon[row]}, {lat[row]}) is not a longitude, latitude in degrees; "
+            "give X as lon, lat in EPSG:4326 (reproject with GeoDataFrame.to_crs(4326))"
+        )
+        raise ValueError(msg)
+
+
+def _lonlat_to_xyz(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    """Points on the sphere of radius EARTH_RADIUS_M, metres."""
+    lam, phi = np.radians(lon), np.radians(lat)
+    cos_phi = np.cos(phi)
+    return np.column_stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)]) * (
+        EARTH_RADIUS_M
+    )
+
+
+def _chord(distance_m: float) -> float:
+    """The straight-line length of a great-circle arc of ``distance_m`` metres."""
+    angle = min(distance_m / EARTH_RADIUS_M, math.pi)
+    return 2.0 * EARTH_RADIUS_M * math.sin(angle / 2.0)
+
+
+def _merge_close(
+    xyz: FloatArray, snap_m: float, weights: FloatArray | None
+) -> tuple[FloatArray, IntArray, FloatArray | None]:
+    """Merge identical points (or points sharing a ``snap_m`` cube) into weighted ones.
+
+    Returns the representatives (sorted, so the result does not depend on row order), each
+    point's representative, and the representatives' weights (None when nothing merged and
+    no weights were given).
+    """
+    keys = np.floor(xyz / snap_m).astype(np.int64) if snap_m > 0 else xyz
+    uniq, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    if len(uniq) == len(xyz) and weights is None:
+        order = np.empty(len(xyz), dtype=np.int64)
+        order[inverse] = np.arange(len(xyz))
+        return xyz[order], inverse, None
+    if snap_m > 0:
+        reps = np.zeros((len(uniq), 3))
+        for axis in range(3):
+            reps[:, axis] = np.bincount(inverse, weights=xyz[:, axis], minlength=len(uniq))
+        reps /= counts[:, None]
+    else:
+        reps = uniq
+    rep_weights = (
+        counts.astype(np.float64)
+        if weights is None
+        else np.bincount(inverse, weights=weights, minlength=len(uniq))
+    )
+    return reps, inverse, rep_weights
+
+
+def _relabel_by_first_appearance(labels: IntArray) -> IntArray:
+    out = np.full(len(labels), -1, dtype=np.int64)
+    clustered = labels >= 0
+    if not clustered.any():
+        return out
+    uniq, first = np.unique(labels[clustered], return_index=True)
+    new_number = np.empty(len(uniq), dtype=np.int64)
+    new_number[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    out[clustered] = new_number[np.searchsorted(uniq, labels[clustered])]
+    return out
+
+
+# --- the gazetteer, as far as naming needs it -------------------------------------------------
+
+
+@dataclass
+class _Gazetteer:
+    """Names, kinds, parents and positions of the places, for naming hotspots."""
+
+    name: dict[str, str]
+    kind: dict[str, str]
+    parent: dict[str, str]
+    city: dict[str, str]
+    lonlat: dict[str, tuple[float, float]]
+    naming_ids: list[str]
+    naming_lonlat: FloatArray
+    district_ids: list[str]
+    district_lonlat: FloatArray
+    _chains: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_places(cls, places: pd.DataFrame) -> _Gazetteer:
+        missing = [c for c in ("place_id", "name", "kind") if c not in places.columns]
+        if missing:
+            msg = f"places lacks column(s) {missing}; give SPEC.md's places columns"
+            raise ValueError(msg)
+        frame = pd.DataFrame({"place_id": _clean_str(places["place_id"])})
+        for col in ("name", "kind", "parent_id", "city"):
+            frame[col] = _clean_str(places[col]) if col in places.columns else ""
+        for col in ("lat", "lon"):
+            values = places[col] if col in places.columns else np.nan
+            frame[col] = pd.to_numeric(pd.Series(values, index=places.index), errors="coerce")
+        frame = frame[frame["place_id"] != ""].drop_duplicates("place_id", keep="last")
+        located = frame[frame["lat"].notna() & frame["lon"].notna()]
+        lonlat = dict(
+            zip(located["place_id"], zip(located["lon"], located["lat"], strict=True), strict=True)
+        )
+
+        def positions(kinds: Iterable[str]) -> tuple[list[str], FloatArray]:
+            part = located[located["kind"].isin(list(kinds))].sort_values("place_id")
+            return list(part["place_id"]), part[["lon", "lat"]].to_numpy(np.float64)
+
+        naming_ids, naming_lonlat = positions(_NAMING_KINDS)
+        district_ids, district_lonlat = positions(["district"])
+        return cls(
+            name=dict(zip(frame["place_id"], frame["name"], strict=True)),
+            kind=dict(zip(frame["place_id"], frame["kind"], strict=True)),
+            parent=dict(zip(frame["place_id"], frame["parent_id"], strict=True)),
+            city=dict(zip(frame["place_id"], frame["city"], strict=True)),
+            lonlat=lonlat,
+            naming_ids=naming_ids,
+            naming_lonlat=naming_lonlat,
+            district_ids=district_ids,
+            district_lonlat=district_lonlat,
+        )
+
+    def chain(self, place_id: str) -> tuple[str, str, str]:
+        """The nearest road/neighbourhood/landmark, district and city up ``place_id``'s chain.
+
+        The place itself counts; a place missing from the gazetteer (or ``""``) gives
+        ``("", "", "")``; a cycle in parent_id ends the walk.
+        """
+        if place_id in self._chains:
+            return self._chains[place_id]
+        naming = district = city = ""
+        seen: set[str] = set()
+        current = place_id
+        while current and current in self.kind and current not in seen:
+            if len(seen) >= _MAX_PARENT_DEPTH:
+                break
+            seen.add(current)
+            kind = self.kind[current]
+            if not naming and kind in _NAMING_KINDS:
+                naming = current
+            elif not district and kind == "district":
+                district = current
+            if not city:
+                city = self.city[current] or (self.name[current] if kind == "city" else "")
+            current = self.parent[current]
+        self._chains[place_id] = (naming, district, city)
+        return naming, district, city
+
+    def nearest(
+        self, lon: float, lat: float, *, districts: bool, radius_m: float, exclude: str = ""
+    ) -> list[str]:
+        """Places (naming kinds, or districts) within ``radius_m`` of a point, nearest first."""
+        ids, lonlat = (
+            (self.district_ids, self.district_lonlat)
+            if districts
+            else (self.naming_ids, self.naming_lonlat)
+        )
+        if not ids:
+            return []
+        dist = _haversine_m(lon, lat, lonlat[:, 0], lonlat[:, 1])
+        order = np.lexsort((np.arange(len(ids)), dist))
+        return [ids[i] for i in order if dist[i] <= radius_m and ids[i] != exclude]
+
+
+def _clean_str(values: pd.Series) -> pd.Series:
+    """Strings with missing values as ``""``."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _haversine_m(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
+    lam1, phi1, lam2, phi2 = map(np.radians, (lon, lat, lons, lats))
+    a = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+# --- one cluster ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cluster:
+    topic: str
+    members: list[str]
+    n_notes: int
+    n_merchants: int
+    lon: float
+    lat: float
+    hull: shapely.Polygon
+    city: str
+    places: list[str]  # naming candidates, best first
+    fallback: str  # "" or the name to use when no place qualifies
+    sort_key: str  # fine geohash of the centre: a stable order between clusters
+    hotspot_id: str = ""
+    name: str = ""
+
+
+@lru_cache(maxsize=64)
+def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
+    to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
+    return to_metric, Transformer.from_crs(epsg, 4326, always_xy=True)
+
+
+def _utm_epsg(lon: float, lat: float) -> int:
+    """The EPSG code of the WGS-84 UTM zone holding a point."""
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _hull_and_centre(lon: FloatArray, lat: FloatArray) -> tuple[shapely.Polygon, float, float]:
+    """Buffered concave hull (EPSG:4326) and mean centre, both computed in the UTM zone."""
+    to_metric, to_wgs84 = _transformers(_utm_epsg(float(lon.mean()), float(lat.mean())))
+    x, y = to_metric.transform(lon, lat)
+    cx, cy = float(np.mean(x)), float(np.mean(y))
+    grid = _unique_cells(np.column_stack([x, y]), _HULL_GRID_M) * _HULL_GRID_M
+    if len(grid) >= 3:
+        core = shapely.concave_hull(shapely.multipoints(grid), ratio=_HULL_RATIO)
+    else:
+        core = shapely.multipoints(grid).convex_hull
+    hull = core.buffer(HULL_BUFFER_M, quad_segs=4)
+    if not isinstance(hull, shapely.Polygon) or not hull.is_valid:
+        hull = shapely.multipoints(grid).convex_hull.buffer(HULL_BUFFER_M, quad_segs=4)
+    hull = shapely.transform(hull, lambda xy: np.column_stack(to_wgs84.transform(*xy.T)))
+    if not hull.is_valid:  # pragma: no cover - a reprojected buffer is valid in practice
+        hull = shapely.make_valid(hull).convex_hull
+    clon, clat = to_wgs84.transform(cx, cy)
+    return hull, round(float(clon), 7), round(float(clat), 7)
+
+
+def _unique_cells(xy: FloatArray, size: float) -> FloatArray:
+    """The distinct cells (integer coordinates, as floats) of a ``size`` grid holding points."""
+    cells = np.round(xy / size).astype(np.int64)
+    low = cells.min(axis=0)
+    cells -= low
+    span = int(cells[:, 1].max()) + 1
+    col, row = np.divmod(np.unique(cells[:, 0] * span + cells[:, 1]), span)
+    return np.column_stack([col + low[0], row + low[1]]).astype(np.float64)
+
+
+def _cluster(
+    topic: str,
+    frame: pd.DataFrame,
+    lon: FloatArray,
+    lat: FloatArray,
+    chains: Mapping[str, tuple[str, str, str]],
+    gazetteer: _Gazetteer,
+) -> _Cluster:
+    """Everything about one cluster except its id and final name."""
+    hull, clon, clat = _hull_and_centre(lon, lat)
+    ids, kinds = frame["id"].to_numpy(), frame["kind"].to_numpy()
+    members = sorted(set(ids.tolist()))
+    n_notes = len(set(ids[kinds == "note"].tolist()))
+    n_merchants = len(set(ids[kinds == "merchant"].tolist()))
+    resolved = [chains[p] for p in frame["place_id"].tolist() if p]
+    votes = Counter(naming for naming, _, _ in resolved if naming)
+    cities = Counter(city for _, _, city in resolved if city)
+
+    def distance(place_id: str) -> float:
+        plon, plat = gazetteer.lonlat.get(place_id, (math.nan, math.nan))
+        d = float(_haversine_m(clon, clat, np.array([plon]), np.array([plat]))[0])
+        return d if math.isfinite(d) else math.inf
+
+    places = sorted(
+        votes,
+        key=lambda p: (-votes[p], distance(p), _KIND_RANK.get(gazetteer.kind[p], 9), p),
+    )
+    for near in gazetteer.nearest(clon, clat, districts=False, radius_m=NAME_RADIUS_M):
+        if len(places) >= 2:
+            break
+        if near not in places:
+            places.append(near)
+    fallback = ""
+    if not places:
+        districts = Counter(district for _, district, _ in resolved if district)
+        ranked = sorted(districts, key=lambda p: (-districts[p], p)) or gazetteer.nearest(
+            clon, clat, districts=True, radius_m=DISTRICT_RADIUS_M
+        )
+        if ranked:
+            places = ranked[:1]
+        elif cities:
+            fallback = min(cities, key=lambda c: (-cities[c], c))
+        else:
+            fallback = f"{clat:.4f}, {clon:.4f}"
+    if cities:
+        city = min(cities, key=lambda c: (-cities[c], c))
+    else:
+        city = gazetteer.chain(places[0])[2] if places else ""
+    return _Cluster(
+        topic=topic,
+        members=members,
+        n_notes=n_notes,
+        n_merchants=n_merchants,
+        lon=clon,
+        lat=clat,
+        hull=hull,
+        city=city,
+        places=places,
+        fallback=fallback,
+        sort_key=_geohash(clon, clat, 12),
+    )
+
+
+# --- ids --------------------------------------------------------------------------------------
+
+
+def _geohash(lon: float, lat: float, precision: int) -> str:
+    """The standard geohash of a point (base 32, longitude bit first)."""
+    lo = [-180.0, -90.0]
+    hi = [180.0, 90.0]
+    value = [lon, lat]
+    chars, bits, n_bits, axis = [], 0, 0, 0
+    while len(chars) < precision:
+        mid = (lo[axis] + hi[axis]) / 2
+        if value[axis] >= mid:
+            bits, lo[axis] = bits * 2 + 1, mid
+        else:
+            bits, hi[axis] = bits * 2, mid
+        axis, n_bits = 1 - axis, n_bits + 1
+        if n_bits == 5:
+            chars.append(_GEOHASH_ALPHABET[bits])
+            bits = n_bits = 0
+    return "".join(chars)
+
+
+def _members_of(value: Any) -> set[str]:
+    """A previous hotspot's members: a list-like, or a JSON list as text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            return set()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return set()
+    if isinstance(value, Iterable):
+        return {str(v) for v in value}
+    return set()
+
+
+def _match_previous(clusters: Sequence[_Cluster], previous: gpd.GeoDataFrame) -> dict[int, str]:
+    """Index of each new cluster -> the id of the previous hotspot it continues."""
+    if not len(clusters) or not len(previous):
+        return {}
+    scores: dict[tuple[int, int], float] = defaultdict(float)
+    prev_geoms = np.asarray(previous.geometry.values, dtype=object)
+    has_geom = np.array([g is not None and not g.is_empty for g in prev_geoms], dtype=bool)
+    if has_geom.any():
+        geom_rows = np.flatnonzero(has_geom)
+        fixed = shapely.make_valid(prev_geoms[geom_rows])
+        tree = shapely.STRtree(fixed)
+        new_i, hit = tree.query([c.hull for c in clusters], predicate="intersects")
+        for i, k in zip(new_i.tolist(), hit.tolist(), strict=True):
+            # IoU does not change under affine maps, and at a hotspot's scale degrees are an
+            # affine image of metres, so it is computed in degrees directly.
+            inter = shapely.intersection(clusters[i].hull, fixed[k]).area
+            union = shapely.union(clusters[i].hull, fixed[k]).area
+            if union > 0:
+                j = int(geom_rows[k])
+                scores[i, j] = max(scores[i, j], inter / union)
+    if "members" in previous.columns:
+        prev_members = [_members_of(v) for v in previous["members"].tolist()]
+        owners: dict[str, list[int]] = defaultdict(list)
+        for j, ms in enumerate(prev_members):
+            for m in ms:
+                owners[m].append(j)
+        for i, c in enumerate(clusters):
+            shared = Counter(j for m in c.members for j in owners.get(m, ()))
+            for j, n in shared.items():
+                jaccard = n / (len(c.members) + len(prev_members[j]) - n)
+                scores[i, j] = max(scores[i, j], jaccard)
+    prev_ids = previous["hotspot_id"].astype(str).tolist()
+    ranked = sorted(
+        ((s, i, j) for (i, j), s in scores.items() if s >= MATCH_THRESHOLD),
+        key=lambda t: (-t[0], clusters[t[1]].sort_key, prev_ids[t[2]]),
+    )
+    taken_new: set[int] = set()
+    taken_prev: set[int] = set()
+    matched: dict[int, str] = {}
+    for _, i, j in ranked:
+        if i not in taken_new and j not in taken_prev:
+            taken_new.add(i)
+            taken_prev.add(j)
+            matched[i] = prev_ids[j]
+    return matched
+
+
+def _assign_ids(
+    clusters: Sequence[_Cluster], previous: gpd.GeoDataFrame | None, used: set[str]
+) -> None:
+    """Give each cluster of one topic its id; ``used`` holds every id already taken."""
+    matched = _match_previous(clusters, previous) if previous is not None else {}
+    for i, hotspot_id in matched.items():
+        clusters[i].hotspot_id = hotspot_id
+    used.update(matched.values())
+    fresh = sorted((c for c in clusters if not c.hotspot_id), key=lambda c: c.sort_key)
+    for c in fresh:
+        slug = re.sub(r"\s+", "_", c.topic.strip())
+        base = f"{slug}-{_geohash(c.lon, c.lat, CELL_PRECISION)}"
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        c.hotspot_id = candidate
+        used.add(candidate)
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def _assign_names(clusters: Sequence[_Cluster], gazetteer: _Gazetteer) -> None:
+    """Name the clusters of one topic, telling apart those that would share a name."""
+
+    def place_name(place_id: str) -> str:
+        return gazetteer.name.get(place_id) or place_id
+
+    def base(c: _Cluster) -> str:
+        return place_name(c.places[0]) if c.places else c.fallback
+
+    groups: dict[str, list[_Cluster]] = defaultdict(list)
+    for c in clusters:
+        groups[base(c)].append(c)
+    used = {f"{label} · {group[0].topic}" for label, group in groups.items()}
+    for label, group in sorted(groups.items()):
+        group.sort(key=lambda c: (-len(c.members), c.hotspot_id))
+        group[0].name = f"{label} · {group[0].topic}"
+        for c in group[1:]:
+            name = ""
+            if len(c.places) >= 2:
+                name = f"{label} / {place_name(c.places[1])} · {c.topic}"
+            n = 1
+            while not name or name in used:
+                n += 1
+                name = f"{label} ({n}) · {c.topic}"
+            c.name = name
+            used.add(name)
+
+
+# --- the public function ----------------------------------------------------------------------
+
+
+def hotspots_from_points(
+    points: gpd.GeoDataFrame,
+    places: pd.DataFrame,
+    *,
+    previous: gpd.GeoDataFrame | None = None,
+    eps_m: float = 150.0,
+    min_samples: int = 6,
+    snap_m: float = 5.0,
+) -> gpd.GeoDataFrame:
+    """Find each topic's hotspots among geocoded notes and merchants.
+
+    Parameters
+    ----------
+    points
+        One row per geocoded note or merchant: ``topic``, ``kind`` (``"note"`` or
+        ``"merchant"``), ``place_id`` (the place a note resolved to, or the merchant's own id;
+        ``""`` or missing for device-only notes), ``id`` (the note_id or merchant_id; without
+        an ``id`` column, ``note_id`` / ``merchant_id`` are used), and Point geometries,
+        EPSG:4326 (other CRSs are reprojected; a missing CRS is taken as EPSG:4326 with a
+        warning). Rows without a location or a topic are left out, and logged.
+    places
+        The gazetteer in SPEC.md's places columns; place_id, name and kind are required,
+        parent_id, city, lat and lon are used when present.
+    previous
+        The last build's hotspots (this function's columns). A new cluster overlapping a
+        previous hotspot of its topic (hull IoU or member Jaccard at least
+        :data:`MATCH_THRESHOLD`) keeps that hotspot's id, best match first, one to one.
+    eps_m, min_samples
+        DBSCAN's neighbourhood radius in metres and core count (see the module docstring
+        for why 150 m and 6).
+    snap_m
+        Points within the same ``snap_m`` metre cube are clustered as one weighted point;
+        0 clusters exactly (see :class:`HotspotClusterer`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per hotspot, sorted by topic and hotspot_id, in EPSG:4326, with the columns
+        of :data:`HOTSPOT_COLUMNS`: hotspot_id, topic, name (``"永康路 · coffee"``),
+        n_notes, n_merchants (distinct ids), lat, lon (the members' mean centre), city (the
+        most common city of the members' places; ``""`` when unknown), members (sorted ids)
+        and geometry (the buffered hull). Empty, with these columns, when there is none.
+    """
+    clusterer = HotspotClusterer(eps_m=eps_m, min_samples=min_samples, snap_m=snap_m)
+    clusterer._check_params()
+    frame = _prepare_points(points)
+    if previous is not None:
+        previous = _prepare_previous(previous)
+    if frame.empty:
+        return _empty_result()
+    gazetteer = _Gazetteer.from_places(places)
+    chains = {p: gazetteer.chain(p) for p in frame["place_id"].unique().tolist()}
+    used_ids: set[str] = set()
+    if previous is not None:
+        # A retired hotspot's id is not handed to an unrelated new cluster in the same build.
+        used_ids.update(previous["hotspot_id"].astype(str))
+    results: list[_Cluster] = []
+    for topic, part in frame.groupby("topic", sort=True):
+        lon, lat = part["lon"].to_numpy(), part["lat"].to_numpy()
+        labels = clusterer.fit(np.column_stack([lon, lat])).labels_
+        log.debug("topic %s: %d points, %d clusters", topic, len(part), clusterer.n_clusters_)
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(clusterer.n_clusters_ + 1))
+        clusters = []
+        for k in range(clusterer.n_clusters_):
+            rows = order[bounds[k] : bounds[k + 1]]
+            clusters.append(
+                _cluster(str(topic), part.iloc[rows], lon[rows], lat[rows], chains, gazetteer)
+            )
+        prev_topic = None if previous is None else previous[previous["topic"] == topic]
+        _assign_ids(clusters, prev_topic, used_ids)
+        _assign_names(clusters, gazetteer)
+        results.extend(clusters)
+    log.info(
+        "%d hotspots from %d points in %d topics",
+        len(results),
+        len(frame),
+        frame["topic"].nunique(),
+    )
+    if not results:
+        return _empty_result()
+    out = gpd.GeoDataFrame(
+        {
+            "hotspot_id": [c.hotspot_id for c in results],
+            "topic": [c.topic for c in results],
+            "name": [c.name for c in results],
+            "n_notes": np.array([c.n_notes for c in results], dtype=np.int64),
+            "n_merchants": np.array([c.n_merchants for c in results], dtype=np.int64),
+            "lat": np.array([c.lat for c in results], dtype=np.float64),
+            "lon": np.array([c.lon for c in results], dtype=np.float64),
+            "city": [c.city for c in results],
+            "members": [c.members for c in results],
+        },
+        geometry=[c.hull for c in results],
+        crs="EPSG:4326",
+    )
+    return out.sort_values(["topic", "hotspot_id"], ignore_index=True)
+
+
+def _empty_result() -> gpd.GeoDataFrame:
+    columns: dict[Hashable, Any] = {
+        "hotspot_id": pd.Series([], dtype=object),
+        "topic": pd.Series([], dtype=object),
+        "name": pd.Series([], dtype=object),
+        "n_notes": pd.Series([], dtype=np.int64),
+        "n_merchants": pd.Series([], dtype=np.int64),
+        "lat": pd.Series([], dtype=np.float64),
+        "lon": pd.Series([], dtype=np.float64),
+        "city": pd.Series([], dtype=object),
+        "members": pd.Series([], dtype=object),
+    }
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"{what} must be a GeoDataFrame with Point geometries; got {type(gdf).__name__}"
+        raise TypeError(msg)
+    if gdf.crs is None:
+        warnings.warn(
+            f"{what} has no CRS; taking its coordinates as EPSG:4326 (set it with set_crs)",
+            UserWarning,
+            stacklevel=3,
+        )
+        return gdf
+    if gdf.crs.to_epsg() != 4326:
+        return gdf.to_crs(4326)
+    return gdf
+
+
+def _prepare_points(points: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The clusterable rows: id, topic, kind, place_id, lon, lat (a new frame)."""
+    points = _to_wgs84(points, "points")
+    columns = set(points.columns)
+    missing = [c for c in ("topic", "kind") if c not in columns]
+    if "id" not in columns and not {"note_id", "merchant_id"} & columns:
+        missing.append("id")
+    if missing:
+        msg = (
+            f"points lacks column(s) {missing}; give topic, kind ('note' or 'merchant'), "
+            "place_id, id and a Point geometry per row"
+        )
+        raise ValueError(msg)
+    n = len(points)
+    if "id" in columns:
+        ids = _clean_str(points["id"])
+    else:
+        note = (
+            _clean_str(points["note_id"]) if "note_id" in columns else pd.Series("", points.index)
+        )
+        merchant = (
+            _clean_str(points["merchant_id"])
+            if "merchant_id" in columns
+            else pd.Series("", points.index)
+        )
+        ids = note.where(note != "", merchant)
+    kinds = _clean_str(points["kind"]).str.lower()
+    bad = ~kinds.isin(list(_POINT_KINDS))
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        msg = (
+            f"points row {first}: kind {points['kind'].iloc[first]!r} is neither 'note' nor "
+            f"'merchant' ({int(bad.sum())} such rows)"
+        )
+        raise ValueError(msg)
+    geoms = np.asarray(points.geometry.values, dtype=object)
+    missing_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    type_ids = shapely.get_type_id(geoms)
+    not_point = ~missing_geom & (type_ids != 0)
+    if not_point.any():
+        first = int(np.flatnonzero(not_point)[0])
+        msg = f"points row {first}: geometry is a {geoms[first].geom_type}, not a Point"
+        raise ValueError(msg)
+    frame = pd.DataFrame(
+        {
+            "id": ids.to_numpy(),
+            "topic": _clean_str(points["topic"]).to_numpy(),
+            "kind": kinds.to_numpy(),
+            "place_id": (
+                _clean_str(points["place_id"]).to_numpy() if "place_id" in columns else ""
+            ),
+            "lon": _coordinate(shapely.get_x, geoms, missing_geom),
+            "lat": _coordinate(shapely.get_y, geoms, missing_geom),
+        }
+    )
+    usable = (
+        ~missing_geom
+        & np.isfinite(frame["lon"].to_numpy())
+        & np.isfinite(frame["lat"].to_numpy())
+        & (frame["topic"] != "").to_numpy()
+        & (frame["id"] != "").to_numpy()
+    )
+    if not usable.all():
+        log.warning(
+            "%d of %d points have no location, topic or id and are left out of hotspots",
+            int((~usable).sum()),
+            n,
+        )
+        frame = frame[usable].reset_index(drop=True)
+    _check_lonlat(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    return frame
+
+
+def _coordinate(getter: Any, geoms: NDArray[np.object_], missing: NDArray[np.bool_]) -> FloatArray:
+    """x or y of each point; NaN where the geometry is missing or empty."""
+    out = np.full(len(geoms), np.nan)
+    out[~missing] = getter(geoms[~missing])
+    return out
+
+
+def _prepare_previous(previous: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    previous = _to_wgs84(previous, "previous")
+    missing = [c for c in ("hotspot_id", "topic") if c not in previous.columns]
+    if missing:
+        msg = f"previous lacks column(s) {missing}; pass the last build's hotspots"
+        raise ValueError(msg)
+    return previous.assign(topic=_clean_str(previous["topic"])).reset_index(drop=True)
