@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from geo.gazetteer import Gazetteer
-from geo.geocode import geocode_notes
 
 from geo.evaluate import score_geocodes
+from geo.gazetteer import Gazetteer
+from geo.geocode import geocode_notes
 
 
 def load_dev(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
@@ -58,9 +58,14 @@ def _cpca_districts(texts: list[str], places: pd.DataFrame) -> tuple[list[str], 
             city_names[name] = row.name
             city_names[name + "市"] = row.name
     out = []
-    for city, area in zip(found["市"], found["区"], strict=True):
-        city = city_names.get(str(city or ""), str(city or ""))
-        out.append(by_name.get((city, str(area or "")), "") if area else "")
+    for province, city, area in zip(found["省"], found["市"], found["区"], strict=True):
+        if pd.isna(area):
+            out.append("")
+            continue
+        # Municipalities come back as 省 上海市, 市 市辖区.
+        city = province if pd.isna(city) or city == "市辖区" else city
+        city = city_names.get(str(city), str(city))
+        out.append(by_name.get((city, str(area)), ""))
     return out, seconds
 
 

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from loopmap.formats import NOTE_COLUMNS, PLACE_COLUMNS
 from loopmap.store import Workspace, connect
 
-__all__ = ["BuildReport", "build", "note_topics"]
+__all__ = ["BuildReport", "build", "explain_note", "hotspots_table", "note_topics"]
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +298,31 @@ def build(
         on_stage("hotspots")
     _hotspot_stage(ws, report, changed=changed or full)
     return report
+
+
+def explain_note(ws: Workspace, note_id: str) -> dict[str, Any] | None:
+    """A note, its geocode and every reason behind it; ``None`` for an unknown note.
+
+    Returns
+    -------
+    dict or None
+        ``note`` (the stored note), ``geocode`` (place_id, precision, lat, lon,
+        confidence, mentions, reasons; ``None`` before the first build) and ``place``
+        (the chosen place's row, when there is one).
+    """
+    note = ws.conn.execute("SELECT * FROM notes WHERE note_id = ?", (note_id,)).fetchone()
+    if note is None:
+        return None
+    row = ws.conn.execute("SELECT * FROM geocodes WHERE note_id = ?", (note_id,)).fetchone()
+    geocode = None
+    place = None
+    if row is not None:
+        geocode = dict(row)
+        geocode["mentions"] = orjson.loads(geocode["mentions"])
+        geocode["reasons"] = orjson.loads(geocode["reasons"])
+        if geocode["place_id"]:
+            found = ws.conn.execute(
+                "SELECT * FROM places WHERE place_id = ?", (geocode["place_id"],)
+            ).fetchone()
+            place = dict(found) if found else None
+    return {"note": dict(note), "geocode": geocode, "place": place}

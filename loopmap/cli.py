@@ -162,6 +162,79 @@ def import_cmd(
         sys.exit(EXIT_REJECTED)
 
 
+@cli.command("build")
+@click.option("--full", is_flag=True, help="Recompute everything, not only what changed.")
+@db_option
+def build_cmd(full: bool, db: Path) -> None:
+    """Geocode notes and find hotspots; incremental.
+
+    Only notes that are new or changed since the last build are geocoded again, and
+    all of them when the places (the gazetteer) changed.
+
+    \b
+    Example:
+      loopmap build
+      loopmap build --full
+    """
+    _build(db, full=full)
+
+
+def _build(db: Path, *, full: bool = False, indent: str = "") -> None:
+    from loopmap.build import build
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import something first")
+    ws = _open(db)
+    try:
+        report = build(ws, full=full, progress=True)
+    except LoopmapError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ws.close()
+    for line in report.lines():
+        click.echo(indent + line)
+
+
+@cli.command("explain")
+@click.argument("note_id")
+@db_option
+def explain_cmd(note_id: str, db: Path) -> None:
+    """Show how a note was geocoded: its mentions, the place chosen and why.
+
+    \b
+    Example:
+      loopmap explain n0000042
+    """
+    from loopmap.build import explain_note
+
+    ws = _open(db)
+    try:
+        found = explain_note(ws, note_id)
+    finally:
+        ws.close()
+    if found is None:
+        raise click.ClickException(f"no note {note_id!r} in {db}")
+    note, geocode, place = found["note"], found["geocode"], found["place"]
+    click.echo(f"note {note_id} by {note['user_id']} at {note['created_at']}")
+    if note["title"]:
+        click.echo(f"  title: {note['title']}")
+    click.echo(f"  text:  {note['text']}")
+    if geocode is None:
+        click.echo("not geocoded yet: run `loopmap build`")
+        return
+    where = "no place"
+    if place:
+        where = f"{place['name']} ({geocode['place_id']}, {place['kind']})"
+    click.echo(
+        f"geocode: {where}, precision {geocode['precision']}, "
+        f"confidence {geocode['confidence']:.2f}"
+    )
+    for m in geocode["mentions"]:
+        click.echo(f"  mention {m['text']!r} [{m['start']}:{m['end']}] -> {m['place_id']}")
+    for reason in geocode["reasons"]:
+        click.echo(f"  because {reason}")
+
+
 @cli.command("export")
 @click.argument("what")
 @click.option(
@@ -301,7 +374,7 @@ def _sample(
 def demo_cmd(
     out_dir: Path, n_notes: int, seed: int, host: str, port: int, no_serve: bool, db: Path
 ) -> None:
-    """Sample city -> import -> serve, in one command.
+    """Sample city -> import -> build -> serve, in one command.
 
     Generates the Shanghai sample city into --dir (reused when it is already
     there with the same options), imports it into the workspace and serves it.
@@ -320,12 +393,12 @@ def demo_cmd(
     files = [out_dir / "places.csv", out_dir / "notes.jsonl", out_dir / "events.csv"]
     fresh = manifest.exists() and all(f.exists() for f in files)
     if fresh and json.loads(manifest.read_text(encoding="utf-8")) == params:
-        click.echo(f"[1/3] sample city already in {out_dir}")
+        click.echo(f"[1/4] sample city already in {out_dir}")
     else:
-        click.echo(f"[1/3] generating the sample city ({n_notes:,} notes) into {out_dir} ...")
+        click.echo(f"[1/4] generating the sample city ({n_notes:,} notes) into {out_dir} ...")
         _sample(out_dir, city="shanghai", places=None, n_notes=n_notes, seed=seed)
         manifest.write_text(json.dumps(params), encoding="utf-8")
-    click.echo(f"[2/3] importing into {db} ...")
+    click.echo(f"[2/4] importing into {db} ...")
     ws = _open(db)
     try:
         reports = import_files(ws, files, progress=True)
@@ -333,10 +406,12 @@ def demo_cmd(
         ws.close()
     for report in reports:
         click.echo("      " + report.summary())
+    click.echo(f"[3/4] building {db} ...")
+    _build(db, indent="      ")
     if no_serve:
-        click.echo("[3/3] done; serve it with: loopmap serve")
+        click.echo("[4/4] done; serve it with: loopmap serve")
         return
-    click.echo("[3/3] serving")
+    click.echo("[4/4] serving")
     _serve(db, host=host, port=port, workers=4, dev=False)
 
 

@@ -1,0 +1,134 @@
+"""``loopmap build``: geocodes and hotspots, incremental, resumable, exported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from conftest import NOTES, PLACES, PLACES_HEADER, write_csv, write_jsonl
+
+from loopmap import build as build_module
+from loopmap.build import build
+from loopmap.export import export_table
+from loopmap.importer import import_file, import_files
+from loopmap.store import Workspace
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+
+
+@pytest.fixture
+def city(ws: Workspace, city_files: dict) -> Workspace:
+    import_files(ws, list(city_files.values()))
+    return ws
+
+
+def geocode(ws: Workspace, note_id: str) -> dict:
+    row = ws.conn.execute("SELECT * FROM geocodes WHERE note_id = ?", (note_id,)).fetchone()
+    return dict(row)
+
+
+def test_build_geocodes_every_note(city: Workspace) -> None:
+    report = build(city)
+    assert (report.notes, report.geocoded) == (3, 3)
+    n1 = geocode(city, "n1")
+    assert (n1["place_id"], n1["precision"]) == ("m-bathe", "poi")
+    assert 0.0 <= n1["confidence"] <= 1.0
+    assert any("m-bathe" in reason for reason in json.loads(n1["reasons"]))
+    assert geocode(city, "n2")["place_id"] == "m-bar"
+    assert geocode(city, "n3")["precision"] == "none"
+
+
+def test_build_is_incremental(city: Workspace, tmp_path: Path) -> None:
+    build(city)
+    assert build(city).geocoded == 0
+    changed = [{**NOTES[1], "text": "Nook Bar was fun, then a walk on 武康路"}]
+    import_file(city, write_jsonl(tmp_path / "n.jsonl", changed))
+    assert build(city).geocoded == 1
+    moved = [list(r) for r in PLACES]
+    moved[4][7] = "31.2101"
+    import_file(city, write_csv(tmp_path / "p.csv", PLACES_HEADER, moved))
+    assert build(city).geocoded == 3  # the gazetteer changed: everything again
+    assert build(city, full=True).geocoded == 3
+
+
+def test_interrupted_build_resumes(city: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo import geocode as geocode_module
+
+    monkeypatch.setattr(build_module, "GEOCODE_CHUNK", 1)
+    original = geocode_module.geocode_notes
+    calls = {"n": 0}
+
+    def flaky(*args: object, **kwargs: object) -> pd.DataFrame:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(geocode_module, "geocode_notes", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        build(city)
+    assert city.conn.execute("SELECT count(*) FROM geocodes").fetchone()[0] == 1
+    assert build(city).geocoded == 2
+
+
+def test_export_geocodes_in_spec_columns(city: Workspace, tmp_path: Path) -> None:
+    build(city)
+    export_table(city, "geocodes", tmp_path / "g.csv")
+    frame = pd.read_csv(tmp_path / "g.csv", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == [
+        "note_id",
+        "place_id",
+        "precision",
+        "lat",
+        "lon",
+        "confidence",
+        "mentions",
+    ]
+    n3 = frame.set_index("note_id").loc["n3"]
+    assert (n3["place_id"], n3["lat"], n3["precision"]) == ("", "", "none")
+    mentions = json.loads(frame.set_index("note_id").loc["n2", "mentions"])
+    text = "\n" + NOTES[1]["text"]
+    assert [text[m["start"] : m["end"]] for m in mentions] == [m["text"] for m in mentions]
+
+
+def test_sample_city_hotspots(ws: Workspace, tmp_path: Path) -> None:
+    import_files(ws, [SAMPLE / "places.csv", SAMPLE / "notes.jsonl"])
+    report = build(ws)
+    assert report.hotspots and report.hotspots > 0
+    export_table(ws, "hotspots", tmp_path / "h.geojson")
+    hotspots = gpd.read_file(tmp_path / "h.geojson")
+    assert {"hotspot_id", "topic", "name", "n_notes", "n_merchants", "lat", "lon"} <= set(
+        hotspots.columns
+    )
+    assert hotspots.geometry.is_valid.all() and (hotspots.geom_type == "Polygon").all()
+    assert hotspots["name"].str.contains(" · ").all()
+    ids = set(hotspots["hotspot_id"])
+    assert build(ws, full=True).hotspots == len(ids)
+    export_table(ws, "hotspots", tmp_path / "again.geojson")
+    again = gpd.read_file(tmp_path / "again.geojson")
+    assert set(again["hotspot_id"]) == ids
+    export_table(ws, "hotspots", tmp_path / "h.csv")
+    csv = pd.read_csv(tmp_path / "h.csv")
+    assert csv["geometry"].str.startswith("POLYGON").all()
+
+
+def test_explain_command(tmp_path: Path, city_files: dict) -> None:
+    from click.testing import CliRunner
+
+    from loopmap.cli import cli
+
+    db = str(tmp_path / "x.db")
+    runner = CliRunner()
+    runner.invoke(cli, ["import", "--db", db, *[str(p) for p in city_files.values()]])
+    before = runner.invoke(cli, ["explain", "--db", db, "n1"])
+    assert "not geocoded yet" in before.output
+    runner.invoke(cli, ["build", "--db", db])
+    result = runner.invoke(cli, ["explain", "--db", db, "n1"])
+    assert result.exit_code == 0, result.output
+    assert "Bathe Coffee (m-bathe, merchant), precision poi" in result.output
+    assert "because" in result.output
+    missing = runner.invoke(cli, ["explain", "--db", db, "nope"])
+    assert missing.exit_code == 1 and "no note 'nope'" in missing.output
