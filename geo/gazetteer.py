@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from geo import lexicon
 from geo.name_forms import FORM_KINDS, clean, clean_many, forms_of
-from geo.normalize import to_matching
+from geo.normalize import char_classes, to_matching
 
 __all__ = [
     "BLOCKER",
@@ -300,7 +300,9 @@ class Gazetteer:
         self.pattern_len_ = np.concatenate(
             [lengths, np.fromiter(map(len, extra), np.int64, len(extra))]
         ).astype(np.int32)
-        # Log probability of two-character Chinese names (the word-edge rule, geo.lexicon).
+        # Log probability of two-character Chinese names (the word-edge rule, geo.lexicon);
+        # the rule's word table is read now, so that the first search does not pay for it.
+        lexicon.two_char_words()
         self.pattern_logp_ = np.zeros(len(self.patterns), dtype=np.float32)
         for i in np.flatnonzero((lengths == 2) & ~latin).tolist():
             self.pattern_logp_[i] = lexicon.word_logp(names[i])
@@ -316,6 +318,7 @@ class Gazetteer:
     def _build_automaton(self) -> None:
         import ahocorasick_rs
 
+        char_classes()  # the search's character classes, made once
         # Built from the patterns in byte order (twice as fast as in any other order, for
         # locality); automaton_pattern_ maps the automaton's pattern numbers back to ours.
         encoded = utf8_patterns(self.patterns)
