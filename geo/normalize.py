@@ -62,6 +62,7 @@ __all__ = [
     "matching_codes",
     "normalize",
     "normalize_many",
+    "simplified_table",
     "to_matching",
 ]
 
@@ -253,6 +254,19 @@ def _latin_base(char: str) -> str:
     if base.isascii() and base.isalpha():
         return base.lower()
     return _latin_base(base) if base != char else ""
+
+
+@functools.cache
+def simplified_table() -> dict[int, str]:
+    """Traditional -> Simplified Chinese, one character at a time, from OpenCC's tables.
+
+    Returns
+    -------
+    dict
+        Code point -> the one-character simplified form, for :meth:`str.translate`;
+        characters OpenCC turns into several characters are left out.
+    """
+    return _chinese_table()
 
 
 def _chinese_table() -> dict[int, str]:
