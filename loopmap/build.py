@@ -6,7 +6,10 @@ Stages, each incremental:
    was geocoded against an older gazetteer (``meta.places_rev`` moves whenever a place is
    added or changed), is geocoded again with :func:`geo.geocode.geocode_notes`. A build
    stopped half-way keeps the chunks it committed; the next one carries on.
-2. **hotspots** — recomputed when geocodes or places changed, per topic, with
+2. **topics** — when notes or places changed, the topic model is trained again from weak
+   signals (hashtags, seed keywords, the category of the merchant each note resolved to)
+   on a sample of the notes, saved in the workspace, and every note is classified.
+3. **hotspots** — recomputed when geocodes, topics or places changed, per topic, with
    :func:`geo.hotspots.hotspots_from_points`; the previous hotspots are passed in so
    that hotspot ids stay stable between builds.
 """
@@ -15,9 +18,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
@@ -35,6 +41,10 @@ log = logging.getLogger(__name__)
 
 #: Notes geocoded and written per transaction.
 GEOCODE_CHUNK: Final = 50_000
+#: The topic model is trained on at most this many notes (a deterministic sample).
+TOPIC_TRAIN_NOTES: Final = 250_000
+#: Notes classified and written per transaction.
+TOPIC_CHUNK: Final = 100_000
 
 _STALE_WHERE: Final = "g.note_id IS NULL OR g.note_hash != n.row_hash OR g.places_rev != :rev"
 
@@ -46,6 +56,7 @@ class BuildReport:
     notes: int = 0
     geocoded: int = 0
     located: int = 0
+    topics: int | None = None
     hotspots: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -56,6 +67,13 @@ class BuildReport:
             f"({self.notes - self.geocoded:,} unchanged), {self.located:,} located in all "
             f"[{self.seconds.get('geocodes', 0):.1f} s]"
         ]
+        if self.topics is None:
+            out.append("topics: unchanged")
+        else:
+            out.append(
+                f"topics: model trained, {self.topics:,} notes classified "
+                f"[{self.seconds.get('topics', 0):.1f} s]"
+            )
         if self.hotspots is None:
             out.append("hotspots: unchanged")
         else:
@@ -154,34 +172,108 @@ def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: 
     return bool(todo)
 
 
-def note_topics(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Each geocoded note's topic, as far as the workspace can tell today.
+def _taxonomy(ws: Workspace) -> Any:
+    """The workspace's taxonomy: the default, merged with the user's file if one was given."""
+    from topics.taxonomy import load_taxonomy
 
-    Until the topic classifier lands, a note's topic is the topic of the merchant it
-    resolved to (from the merchant's category); notes about no merchant have none.
+    text = ws.get_meta("taxonomy_toml")
+    if not text:
+        return load_taxonomy()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (ws.get_meta("taxonomy_name") or "taxonomy.toml")
+        path.write_text(text, encoding="utf-8")
+        return load_taxonomy(path)
 
-    Returns
-    -------
-    pandas.DataFrame
-        note_id, place_id, lat, lon, topic.
-    """
-    from topics.categories import topic_for_category
 
+def _merchant_topics(conn: sqlite3.Connection, taxonomy: Any) -> pd.Series:
+    """note_id -> topic of the merchant the note resolved to."""
     rows = conn.execute(
-        "SELECT g.note_id, g.place_id, g.lat, g.lon, p.category FROM geocodes g "
-        "JOIN places p ON p.place_id = g.place_id "
-        "WHERE g.precision = 'poi' AND p.kind = 'merchant' AND g.lat IS NOT NULL"
+        "SELECT g.note_id, p.category FROM geocodes g JOIN places p ON p.place_id = g.place_id "
+        "WHERE p.kind = 'merchant'"
     ).fetchall()
-    frame = pd.DataFrame(
-        [tuple(r) for r in rows], columns=["note_id", "place_id", "lat", "lon", "category"]
+    return pd.Series({r[0]: taxonomy.topic_for_category(r[1]) for r in rows}, dtype=object)
+
+
+def _notes_frame(rows: list[Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["note_id", "title", "text", "tags"])
+    frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
+    return frame
+
+
+def _topic_stage(ws: Workspace, report: BuildReport, *, changed: bool, progress: bool) -> bool:
+    """Train the topic model and classify every note; return whether it ran."""
+    from topics.classify import classify_notes, model_to_bytes, train_topic_model
+
+    conn = ws.conn
+    stamp = f"{ws.get_meta('places_rev', '0')}:{ws.get_meta('taxonomy_rev', '0')}"
+    classified = conn.execute("SELECT count(*) FROM topics").fetchone()[0]
+    if not changed and classified == report.notes and ws.get_meta("topics_stamp") == stamp:
+        return False
+    started = time.perf_counter()
+    taxonomy = _taxonomy(ws)
+    step = max(1, report.notes // TOPIC_TRAIN_NOTES)
+    sample = _notes_frame(
+        conn.execute(
+            "SELECT note_id, title, text, tags FROM notes WHERE rowid % ? = 0", (step,)
+        ).fetchall()
     )
-    frame["topic"] = [topic_for_category(c) for c in frame["category"]]
-    return frame.drop(columns="category")
+    with ws.transaction() as tx:
+        tx.execute("DELETE FROM topics")
+    if len(sample):
+        model = train_topic_model(sample, taxonomy, merchant_topic=_merchant_topics(conn, taxonomy))
+        info = {"trained_on": len(sample), "topics": list(taxonomy.ids)}
+        with ws.transaction() as tx:
+            tx.execute(
+                "INSERT INTO models(name, data, trained_at, info) VALUES ('topics', ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET data = excluded.data, "
+                "trained_at = excluded.trained_at, info = excluded.info",
+                (
+                    model_to_bytes(model),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    orjson.dumps(info).decode(),
+                ),
+            )
+        reader = connect(ws.path, readonly=True)
+        try:
+            cursor = reader.execute("SELECT note_id, title, text, tags FROM notes")
+            with tqdm(
+                total=report.notes, unit="note", desc="topics", disable=None if progress else True
+            ) as bar:
+                while batch := cursor.fetchmany(TOPIC_CHUNK):
+                    result = classify_notes(_notes_frame(batch), model)
+                    with ws.transaction() as tx:
+                        tx.executemany(
+                            "INSERT INTO topics(note_id, topic, score) VALUES (?, ?, ?)",
+                            list(result.itertuples(index=False, name=None)),
+                        )
+                    bar.update(len(result))
+        finally:
+            reader.close()
+    ws.set_meta("topics_stamp", stamp)
+    report.topics = conn.execute("SELECT count(*) FROM topics").fetchone()[0]
+    report.seconds["topics"] = time.perf_counter() - started
+    return True
 
 
-def _hotspot_points(conn: sqlite3.Connection, places: pd.DataFrame) -> gpd.GeoDataFrame:
-    from topics.categories import topic_for_category
+def note_topics(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Each located note's topic: note_id, place_id, lat, lon, topic.
 
+    Notes are located by their geocode at ``poi`` or ``device`` precision (a real point,
+    not the centre of a road or district); their topic comes from the topic model.
+    """
+    rows = conn.execute(
+        "SELECT g.note_id, coalesce(g.place_id, ''), g.lat, g.lon, t.topic FROM geocodes g "
+        "JOIN topics t ON t.note_id = g.note_id "
+        "WHERE g.precision IN ('poi', 'device') AND g.lat IS NOT NULL"
+    ).fetchall()
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=["note_id", "place_id", "lat", "lon", "topic"]
+    )
+
+
+def _hotspot_points(
+    conn: sqlite3.Connection, places: pd.DataFrame, taxonomy: Any
+) -> gpd.GeoDataFrame:
     notes = note_topics(conn)
     merchants = places[places["kind"] == "merchant"]
     frame = pd.concat(
@@ -201,7 +293,7 @@ def _hotspot_points(conn: sqlite3.Connection, places: pd.DataFrame) -> gpd.GeoDa
                     "id": merchants["place_id"],
                     "kind": "merchant",
                     "place_id": merchants["place_id"],
-                    "topic": [topic_for_category(c) for c in merchants["category"]],
+                    "topic": [taxonomy.topic_for_category(c) for c in merchants["category"]],
                     "lon": merchants["lon"],
                     "lat": merchants["lat"],
                 }
@@ -239,7 +331,7 @@ def _hotspot_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None
     started = time.perf_counter()
     conn = ws.conn
     places = _places(conn)
-    points = _hotspot_points(conn, places)
+    points = _hotspot_points(conn, places, _taxonomy(ws))
     previous = hotspots_table(conn)
     hotspots = hotspots_from_points(points, places, previous=previous if len(previous) else None)
     rows = [
@@ -271,6 +363,7 @@ def build(
     full: bool = False,
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    taxonomy: str | Path | None = None,
 ) -> BuildReport:
     """Bring the derived tables up to date with the imported inputs.
 
@@ -284,20 +377,42 @@ def build(
         Show progress bars on stderr (on a terminal).
     on_stage
         Called with each stage's name as it starts.
+    taxonomy
+        A user taxonomy file (TOML) merged into the default topics; it is kept in the
+        workspace, so later builds use it without being told again.
 
     Returns
     -------
     BuildReport
         What was recomputed, with timings.
     """
+    if taxonomy is not None:
+        _store_taxonomy(ws, Path(taxonomy))
     report = BuildReport()
     if on_stage:
         on_stage("geocodes")
     changed = _geocode_stage(ws, report, full=full, progress=progress)
     if on_stage:
+        on_stage("topics")
+    changed = _topic_stage(ws, report, changed=changed or full, progress=progress) or changed
+    if on_stage:
         on_stage("hotspots")
     _hotspot_stage(ws, report, changed=changed or full)
     return report
+
+
+def _store_taxonomy(ws: Workspace, path: Path) -> None:
+    """Validate a user taxonomy file and keep it in the workspace for later builds."""
+    from topics.taxonomy import load_taxonomy
+
+    load_taxonomy(path)  # raises TaxonomyError with the file and key on a bad file
+    text = path.read_text(encoding="utf-8")
+    if text == ws.get_meta("taxonomy_toml"):
+        return
+    with ws.transaction():
+        ws.set_meta("taxonomy_toml", text)
+        ws.set_meta("taxonomy_name", path.name)
+        ws.set_meta("taxonomy_rev", str(int(ws.get_meta("taxonomy_rev", "0") or 0) + 1))
 
 
 def explain_note(ws: Workspace, note_id: str) -> dict[str, Any] | None:

@@ -164,30 +164,36 @@ def import_cmd(
 
 @cli.command("build")
 @click.option("--full", is_flag=True, help="Recompute everything, not only what changed.")
+@click.option(
+    "--taxonomy",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file of topics merged into the default ones; kept for later builds.",
+)
 @db_option
-def build_cmd(full: bool, db: Path) -> None:
-    """Geocode notes and find hotspots; incremental.
+def build_cmd(full: bool, taxonomy: Path | None, db: Path) -> None:
+    """Geocode notes, classify their topics and find hotspots; incremental.
 
     Only notes that are new or changed since the last build are geocoded again, and
-    all of them when the places (the gazetteer) changed.
+    all of them when the places (the gazetteer) changed. The topic model is trained
+    again whenever notes or places changed.
 
     \b
     Example:
       loopmap build
-      loopmap build --full
+      loopmap build --taxonomy my_topics.toml
     """
-    _build(db, full=full)
+    _build(db, full=full, taxonomy=taxonomy)
 
 
-def _build(db: Path, *, full: bool = False, indent: str = "") -> None:
+def _build(db: Path, *, full: bool = False, taxonomy: Path | None = None, indent: str = "") -> None:
     from loopmap.build import build
 
     if not db.exists():
         raise click.ClickException(f"{db}: no such workspace; import something first")
     ws = _open(db)
     try:
-        report = build(ws, full=full, progress=True)
-    except LoopmapError as exc:
+        report = build(ws, full=full, progress=True, taxonomy=taxonomy)
+    except (LoopmapError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         ws.close()

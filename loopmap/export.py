@@ -113,6 +113,12 @@ def hotspots_frame(ws: Workspace) -> gpd.GeoDataFrame:
     return table[[*HOTSPOT_COLUMNS, "geometry"]]
 
 
+def topics_frame(ws: Workspace) -> pd.DataFrame:
+    """Each note's topic and the model's probability for it (SPEC.md's topics columns)."""
+    sql = "SELECT note_id, topic, score FROM topics ORDER BY note_id"
+    return _query(ws, sql, ("note_id", "topic", "score"))
+
+
 #: Tables whose geometry is not a point: CSV carries it as WKT in a ``geometry`` column.
 WKT_IN_CSV: Final = frozenset({"hotspots"})
 
@@ -122,6 +128,7 @@ TABLES: Final[dict[str, Callable[[Workspace], pd.DataFrame]]] = {
     "notes": notes_frame,
     "events": events_frame,
     "geocodes": geocodes_frame,
+    "topics": topics_frame,
     "hotspots": hotspots_frame,
 }
 
@@ -201,7 +208,7 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
         The open workspace.
     what
         A name in :data:`TABLES`: ``places``, ``notes``, ``events`` (as imported),
-        ``geocodes``, ``hotspots`` (derived by ``loopmap build``).
+        ``geocodes``, ``topics``, ``hotspots`` (derived by ``loopmap build``).
     out
         The output file: ``.csv``, ``.jsonl``, ``.geojson`` or ``.parquet``
         (GeoParquet when the table has a geometry). Written atomically.

@@ -117,6 +117,22 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX hotspots_topic ON hotspots(topic);
     """,
+    # 3: note topics and the fitted models saved with the workspace.
+    """
+    CREATE TABLE topics (
+        note_id     TEXT PRIMARY KEY,
+        topic       TEXT NOT NULL,
+        score       REAL NOT NULL
+    );
+    CREATE INDEX topics_topic ON topics(topic);
+
+    CREATE TABLE models (
+        name        TEXT PRIMARY KEY,
+        data        BLOB NOT NULL,
+        trained_at  TEXT NOT NULL,
+        info        TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -132,3 +132,62 @@ def test_explain_command(tmp_path: Path, city_files: dict) -> None:
     assert "because" in result.output
     missing = runner.invoke(cli, ["explain", "--db", db, "nope"])
     assert missing.exit_code == 1 and "no note 'nope'" in missing.output
+
+
+CAMPING = """
+[[topic]]
+id = "camping"
+label = "露营"
+label_en = "Camping"
+keywords = ["露营", "帐篷", "天幕"]
+keywords_en = ["camping", "tent"]
+hashtags = ["露营日记"]
+"""
+
+
+def test_topics_are_classified_exported_and_extensible(ws: Workspace, tmp_path: Path) -> None:
+    import_files(ws, [SAMPLE / "places.csv", SAMPLE / "notes.jsonl"])
+    report = build(ws)
+    assert report.topics == 2000
+    export_table(ws, "topics", tmp_path / "t.csv")
+    topics = pd.read_csv(tmp_path / "t.csv")
+    assert list(topics.columns) == ["note_id", "topic", "score"]
+    assert topics["score"].between(0, 1).all()
+    assert topics["topic"].value_counts().index[0] in {"coffee", "food"}
+    assert build(ws).topics is None  # nothing changed: no retraining
+    seeds = ["露营", "搭帐篷", "天幕下", "周末露营", "第一次露营"]
+    context = ["营地", "折叠椅", "营地灯", "睡袋", "篝火", "卡式炉", "防潮垫", "蚊子"]
+    camp = [
+        {
+            "note_id": f"camp{i}",
+            "user_id": f"u{i % 7}",
+            "created_at": "2026-06-01",
+            "text": f"{seeds[i % 5]}，{context[i % 8]}和{context[(i * 3 + 1) % 8]}都带齐了，"
+            f"晚上{context[(i + 5) % 8]}旁边聊天到{9 + i % 4}点 #露营日记",
+        }
+        for i in range(40)
+    ]
+    import_file(ws, write_jsonl(tmp_path / "camp.jsonl", camp))
+    taxonomy = tmp_path / "camping.toml"
+    taxonomy.write_text(CAMPING, encoding="utf-8")
+    assert build(ws, taxonomy=taxonomy).topics == 2040
+    got = dict(ws.conn.execute("SELECT note_id, topic FROM topics WHERE note_id LIKE 'camp%'"))
+    assert sum(t == "camping" for t in got.values()) >= 38
+    # The model saved with the workspace labels an unseen note with no seed word: only the
+    # words that came with the seeds say it is camping.
+    from topics.classify import classify_notes, model_from_bytes
+
+    model = model_from_bytes(ws.conn.execute("SELECT data FROM models").fetchone()[0])
+    unseen = pd.DataFrame(
+        {
+            "note_id": ["x"],
+            "title": [None],
+            "tags": [[]],
+            "text": ["到了营地先铺防潮垫，折叠椅一摆，卡式炉煮面，晚上钻进睡袋听雨"],
+        }
+    )
+    assert classify_notes(unseen, model)["topic"].item() == "camping"
+    # the taxonomy is kept: a later full build still knows the camping topic
+    build(ws, full=True)
+    kept = ws.conn.execute("SELECT topic FROM topics WHERE note_id = 'camp0'").fetchone()[0]
+    assert kept == "camping"
