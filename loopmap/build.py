@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: Notes geocoded and written per transaction.
 GEOCODE_CHUNK: Final = 50_000
 #: The topic model is trained on at most this many notes (a deterministic sample).
-TOPIC_TRAIN_NOTES: Final = 250_000
+TOPIC_TRAIN_NOTES: Final = 150_000
 #: Notes classified and written per transaction.
 TOPIC_CHUNK: Final = 100_000
 
@@ -96,25 +96,23 @@ def _priors(conn: sqlite3.Connection) -> pd.Series:
 
 
 def _geocode_rows(frame: pd.DataFrame, rev: str) -> list[tuple[Any, ...]]:
-    rows = []
-    for r in frame.itertuples(index=False):
-        lat = None if pd.isna(r.lat) else float(r.lat)
-        lon = None if pd.isna(r.lon) else float(r.lon)
-        rows.append(
-            (
-                r.note_id,
-                r.place_id or None,
-                r.precision,
-                lat,
-                lon,
-                float(r.confidence),
-                orjson.dumps(r.mentions).decode(),
-                orjson.dumps(r.reasons).decode(),
-                r.note_hash,
-                rev,
-            )
+    lat = frame["lat"].astype(float)
+    lon = frame["lon"].astype(float)
+    return list(
+        zip(
+            frame["note_id"],
+            [p or None for p in frame["place_id"]],
+            frame["precision"],
+            lat.astype(object).where(lat.notna(), None),
+            lon.astype(object).where(lon.notna(), None),
+            frame["confidence"].astype(float),
+            [orjson.dumps(m).decode() for m in frame["mentions"]],
+            [orjson.dumps(r).decode() for r in frame["reasons"]],
+            frame["note_hash"],
+            [rev] * len(frame),
+            strict=True,
         )
-    return rows
+    )
 
 
 _UPSERT_GEOCODE: Final = (
@@ -145,6 +143,7 @@ def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: 
         cols = ", ".join(f"n.{c}" for c in NOTE_COLUMNS)
         # A separate read-only connection reads a consistent snapshot while we write.
         reader = connect(ws.path, readonly=True)
+        reader.row_factory = None  # plain tuples: faster into a DataFrame
         try:
             cursor = reader.execute(
                 f"SELECT {cols}, n.row_hash {from_clause} WHERE {where}", {"rev": rev}
@@ -153,9 +152,7 @@ def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: 
                 total=todo, unit="note", desc="geocode", disable=None if progress else True
             ) as bar:
                 while batch := cursor.fetchmany(GEOCODE_CHUNK):
-                    frame = pd.DataFrame(
-                        [tuple(r) for r in batch], columns=[*NOTE_COLUMNS, "note_hash"]
-                    )
+                    frame = pd.DataFrame.from_records(batch, columns=[*NOTE_COLUMNS, "note_hash"])
                     frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
                     result = geocode_notes(frame, gazetteer, priors=priors)
                     result["note_hash"] = frame["note_hash"].to_numpy()
@@ -195,7 +192,9 @@ def _merchant_topics(conn: sqlite3.Connection, taxonomy: Any) -> pd.Series:
 
 
 def _notes_frame(rows: list[Any]) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["note_id", "title", "text", "tags"])
+    frame = pd.DataFrame.from_records(
+        [tuple(r) for r in rows], columns=["note_id", "title", "text", "tags"]
+    )
     frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
     return frame
 
@@ -234,6 +233,7 @@ def _topic_stage(ws: Workspace, report: BuildReport, *, changed: bool, progress:
                 ),
             )
         reader = connect(ws.path, readonly=True)
+        reader.row_factory = None
         try:
             cursor = reader.execute("SELECT note_id, title, text, tags FROM notes")
             with tqdm(
