@@ -53,4 +53,20 @@ def index() -> ResponseReturnValue:
         "WHERE kind = 'merchant' AND category IS NOT NULL "
         "GROUP BY category ORDER BY n DESC LIMIT 20"
     ).fetchall()
-    return render_template("index.html", cities=cities, totals=totals, categories=categories)
+    topics = db.execute(
+        "SELECT t.topic, count(*) AS notes, "
+        "(SELECT count(*) FROM hotspots h WHERE h.topic = t.topic) AS hotspots "
+        "FROM topics t GROUP BY t.topic ORDER BY notes DESC"
+    ).fetchall()
+    hotspots = db.execute(
+        "SELECT name, topic, n_notes, n_merchants, city FROM hotspots "
+        "ORDER BY n_notes DESC, name LIMIT 15"
+    ).fetchall()
+    return render_template(
+        "index.html",
+        cities=cities,
+        totals=totals,
+        categories=categories,
+        topics=topics,
+        hotspots=hotspots,
+    )
