@@ -274,6 +274,77 @@ def export_cmd(what: str, out: Path, db: Path) -> None:
     click.echo(f"wrote {n:,} {what} rows to {out}")
 
 
+@cli.command("campaign")
+@click.option("--topic", required=True, help="The topic id (coffee, food, ... or your own).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for index.html, merchants.csv, campaign.json, brief.md.",
+)
+@click.option("--city", help="Only merchants in this city (as places name it).")
+@click.option("--near", help="LAT,LON: only merchants within --radius-km of this point.")
+@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), help="Radius for --near.")
+@click.option(
+    "--top", default=10, show_default=True, type=click.IntRange(1), help="Merchants to shortlist."
+)
+@click.option("--since", help="Only notes from this date (ISO-8601).")
+@click.option("--until", help="Only notes up to this date (a bare date includes the whole day).")
+@click.option(
+    "--measure", is_flag=True, help="Also report the lift: the window against the one before."
+)
+@click.option("--force", is_flag=True, help="Write into an existing, non-empty --out folder.")
+@db_option
+def campaign_cmd(
+    topic: str,
+    out_dir: Path,
+    city: str | None,
+    near: str | None,
+    radius_km: float | None,
+    top: int,
+    since: str | None,
+    until: str | None,
+    measure: bool,
+    force: bool,
+    db: Path,
+) -> None:
+    """Build a topic campaign: a map, a merchant shortlist, the hotspots and a brief.
+
+    \b
+    Example:
+      loopmap campaign --topic coffee --city 上海 --top 10 --out coffee-map
+      loopmap campaign --topic coffee --near 31.21,121.44 --radius-km 2 --out near-me
+      loopmap campaign --topic coffee --since 2026-05-01 --until 2026-05-31 --measure --out may
+    """
+    from topics.campaign import CampaignError, build_campaign
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import and build first")
+    _open(db).close()  # bring the schema up to date
+    try:
+        result = build_campaign(
+            db,
+            topic=topic,
+            out_dir=out_dir,
+            city=city,
+            near=near,
+            radius_km=radius_km,
+            top=top,
+            since=since,
+            until=until,
+            force=force,
+            measure=measure,
+        )
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result["summary"])
+    if measure and result.get("lift_summary"):
+        click.echo(result["lift_summary"])
+    for path in result["files"]:
+        click.echo(f"  wrote {path}")
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(

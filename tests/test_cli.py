@@ -138,3 +138,26 @@ def test_shipped_sample_imports_cleanly(invoke: Callable[..., Any]) -> None:
     result = invoke("import", *files)
     assert result.exit_code == 0, result.output
     assert "2,000 notes — 2,000 added" in result.stdout
+
+
+def test_build_and_campaign_commands(invoke: Callable[..., Any], tmp_path: Path) -> None:
+    sample = Path(__file__).parent.parent / "data" / "sample"
+    invoke("import", *[str(sample / f) for f in ("places.csv", "notes.jsonl", "events.csv")])
+    built = invoke("build")
+    assert built.exit_code == 0, built.output
+    assert "geocodes: 2,000 of 2,000 notes geocoded" in built.output
+    out = tmp_path / "coffee"
+    result = invoke(
+        "campaign", "--topic", "coffee", "--city", "上海", "--top", "5", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {
+        "index.html",
+        "merchants.csv",
+        "campaign.json",
+        "brief.md",
+    }
+    again = invoke("campaign", "--topic", "coffee", "--out", str(out))
+    assert again.exit_code == 1 and "--force" in again.output
+    unknown = invoke("campaign", "--topic", "karaoke", "--out", str(tmp_path / "k"))
+    assert unknown.exit_code == 1 and "unknown topic 'karaoke'" in unknown.output
