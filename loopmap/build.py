@@ -35,7 +35,14 @@ from tqdm import tqdm
 from loopmap.formats import NOTE_COLUMNS, PLACE_COLUMNS
 from loopmap.store import Workspace, connect
 
-__all__ = ["BuildReport", "build", "explain_note", "hotspots_table", "note_topics"]
+__all__ = [
+    "BuildReport",
+    "build",
+    "explain_note",
+    "hotspots_table",
+    "note_topics",
+    "workspace_themes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -441,3 +448,34 @@ def explain_note(ws: Workspace, note_id: str) -> dict[str, Any] | None:
             ).fetchone()
             place = dict(found) if found else None
     return {"note": dict(note), "geocode": geocode, "place": place}
+
+
+def workspace_themes(ws: Workspace, *, n_themes: int = 12, random_state: int = 0) -> pd.DataFrame:
+    """Themes in the workspace's notes that the taxonomy may lack (NMF over TF-IDF).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`topics.themes.emerging_themes`'s table, new-looking themes first.
+    """
+    from topics.themes import emerging_themes
+
+    conn = ws.conn
+    notes = _notes_frame(conn.execute("SELECT note_id, title, text, tags FROM notes").fetchall())
+    geocodes = pd.DataFrame.from_records(
+        [
+            tuple(r)
+            for r in conn.execute(
+                "SELECT note_id, place_id FROM geocodes WHERE place_id IS NOT NULL"
+            )
+        ],
+        columns=["note_id", "place_id"],
+    )
+    return emerging_themes(
+        notes,
+        _taxonomy(ws),
+        n_themes=n_themes,
+        random_state=random_state,
+        places=_places(conn),
+        geocodes=geocodes,
+    )

@@ -201,6 +201,50 @@ def _build(db: Path, *, full: bool = False, taxonomy: Path | None = None, indent
         click.echo(indent + line)
 
 
+@cli.command("themes")
+@click.option(
+    "-n",
+    "n_themes",
+    default=12,
+    show_default=True,
+    type=click.IntRange(2, 50),
+    help="How many themes to look for.",
+)
+@click.option("--seed", default=0, show_default=True, help="Same seed, same themes.")
+@db_option
+def themes_cmd(n_themes: int, seed: int, db: Path) -> None:
+    """List emerging themes in the notes, new-looking ones (not in the taxonomy) first.
+
+    Each theme shows its top terms, how many notes, the nearest existing topic and where it
+    happens; a theme worth adopting becomes a topic through `loopmap build --taxonomy FILE`.
+
+    \b
+    Example:
+      loopmap themes -n 15
+    """
+    from loopmap.build import workspace_themes
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import and build first")
+    ws = _open(db)
+    try:
+        if not ws.conn.execute("SELECT count(*) FROM notes").fetchone()[0]:
+            raise click.ClickException("the workspace has no notes")
+        themes = workspace_themes(ws, n_themes=n_themes, random_state=seed)
+    finally:
+        ws.close()
+    for row in themes.itertuples(index=False):
+        mark = "NEW " if row.new else "    "
+        near = row.nearest_topic or "-"
+        places = ", ".join(f"{name} ({n})" for name, n in list(row.top_places)[:3])
+        click.echo(
+            f"{mark}{row.label:<28} {row.n_notes:>7,} notes  nearest {near:<12} "
+            f"overlap {row.overlap:.2f}  {places}"
+        )
+        click.echo(f"      terms: {', '.join(list(row.terms)[:10])}")
+        click.echo(f"      e.g.: {', '.join(list(row.example_note_ids)[:3])}")
+
+
 @cli.command("explain")
 @click.argument("note_id")
 @db_option
