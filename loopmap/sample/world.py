@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from loopmap._errors import LoopmapError
+from loopmap.formats import PLACE_COLUMNS
 
 __all__ = [
     "BUILTIN_CITIES",
-    "PLACE_COLUMNS",
     "Places",
     "SampleError",
     "build_places",
@@ -33,17 +33,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLACE_COLUMNS = (
-    "place_id",
-    "name",
-    "aliases",
-    "kind",
-    "category",
-    "city",
-    "parent_id",
-    "lat",
-    "lon",
-)
 
 #: Cities with a built-in geography, by the names ``write_sample`` accepts.
 BUILTIN_CITIES = {"shanghai": "shanghai", "上海": "shanghai", "sh": "shanghai"}
