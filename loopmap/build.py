@@ -12,6 +12,9 @@ Stages, each incremental:
 3. **hotspots** — recomputed when geocodes, topics or places changed, per topic, with
    :func:`geo.hotspots.hotspots_from_points`; the previous hotspots are passed in so
    that hotspot ids stay stable between builds.
+4. **ranking** — when events, notes or places changed, every merchant's loop metrics,
+   manufactured-loop flags and score (:func:`loop.rank.rank_merchants`), overall and per
+   topic.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class BuildReport:
     located: int = 0
     topics: int | None = None
     hotspots: int | None = None
+    ranked: int | None = None
+    flagged: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -85,6 +90,13 @@ class BuildReport:
             out.append("hotspots: unchanged")
         else:
             out.append(f"hotspots: {self.hotspots:,} [{self.seconds.get('hotspots', 0):.1f} s]")
+        if self.ranked is None:
+            out.append("ranking: unchanged")
+        else:
+            out.append(
+                f"ranking: {self.ranked:,} merchants ranked, {self.flagged:,} flagged "
+                f"[{self.seconds.get('ranking', 0):.1f} s]"
+            )
         return out
 
 
@@ -405,7 +417,99 @@ def build(
     if on_stage:
         on_stage("hotspots")
     _hotspot_stage(ws, report, changed=changed or full)
+    if on_stage:
+        on_stage("ranking")
+    _ranking_stage(ws, report, changed=changed or full)
     return report
+
+
+_RANKING_COLUMNS: Final = (
+    "merchant_id",
+    "name",
+    "topic",
+    "rank",
+    "topic_rank",
+    "score",
+    "shares",
+    "interactions",
+    "visits",
+    "attributed_visits",
+    "reshares",
+    "interact_to_visit",
+    "visit_to_share",
+    "loop_gain",
+    "flagged",
+)
+
+
+def _ranking_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None:
+    """Rank merchants by their loop when anything changed since the last ranking."""
+    from loop.rank import rank_merchants
+
+    conn = ws.conn
+    stamp = ":".join(
+        str(x)
+        for x in (
+            ws.get_meta("places_rev", "0"),
+            ws.get_meta("taxonomy_rev", "0"),
+            conn.execute("SELECT count(*), max(updated_at) FROM events").fetchone()[0:2],
+            conn.execute("SELECT count(*), max(updated_at) FROM notes").fetchone()[0:2],
+        )
+    )
+    if not changed and ws.get_meta("ranking_stamp") == stamp:
+        return
+    started = time.perf_counter()
+    taxonomy = _taxonomy(ws)
+    merchants = pd.DataFrame.from_records(
+        [
+            tuple(r)
+            for r in conn.execute(
+                "SELECT place_id, name, category, lat, lon FROM places WHERE kind = 'merchant'"
+            )
+        ],
+        columns=["merchant_id", "name", "category", "lat", "lon"],
+    )
+    merchants["topic"] = [taxonomy.topic_for_category(c) for c in merchants["category"]]
+    rows: list[tuple[Any, ...]] = []
+    if len(merchants):
+        notes = pd.DataFrame.from_records(
+            [tuple(r) for r in conn.execute("SELECT note_id, user_id, created_at FROM notes")],
+            columns=["note_id", "user_id", "created_at"],
+        )
+        events = pd.DataFrame.from_records(
+            [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT event_id, ts, user_id, kind, note_id, merchant_id FROM events"
+                )
+            ],
+            columns=["event_id", "ts", "user_id", "kind", "note_id", "merchant_id"],
+        )
+        note_merchant = pd.DataFrame.from_records(
+            [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT g.note_id, g.place_id FROM geocodes g JOIN places p "
+                    "ON p.place_id = g.place_id WHERE p.kind = 'merchant'"
+                )
+            ],
+            columns=["note_id", "merchant_id"],
+        )
+        ranking = rank_merchants(notes, events, note_merchant, merchants)
+        part_cols = [c for c in ranking.columns if c.startswith("part_")]
+        for r in ranking.to_dict("records"):
+            values = [r[c] for c in _RANKING_COLUMNS]
+            values = [None if isinstance(v, float) and v != v else v for v in values]
+            parts = {c.removeprefix("part_"): round(float(r[c]), 4) for c in part_cols}
+            rows.append((*values, orjson.dumps(parts).decode(), str(r.get("reasons") or "")))
+    marks = ", ".join("?" * (len(_RANKING_COLUMNS) + 2))
+    with ws.transaction() as tx:
+        tx.execute("DELETE FROM ranking")
+        tx.executemany(f"INSERT INTO ranking VALUES ({marks})", rows)
+        ws.set_meta("ranking_stamp", stamp)
+    report.ranked = len(rows)
+    report.flagged = sum(1 for r in rows if r[_RANKING_COLUMNS.index("flagged")])
+    report.seconds["ranking"] = time.perf_counter() - started
 
 
 def _store_taxonomy(ws: Workspace, path: Path) -> None:

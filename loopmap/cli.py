@@ -245,6 +245,68 @@ def themes_cmd(n_themes: int, seed: int, db: Path) -> None:
         click.echo(f"      e.g.: {', '.join(list(row.example_note_ids)[:3])}")
 
 
+def _pad(text: str, width: int) -> str:
+    """Cut and pad to a terminal width, counting CJK characters as two columns."""
+    import unicodedata
+
+    out, used = "", 0
+    for char in text:
+        w = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used + w > width:
+            break
+        out += char
+        used += w
+    return out + " " * (width - used)
+
+
+@cli.command("rank")
+@click.option("--topic", help="Rank within one topic.")
+@click.option("--city", help="Only merchants in this city.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1), help="Rows to show.")
+@db_option
+def rank_cmd(topic: str | None, city: str | None, top: int, db: Path) -> None:
+    """Print the top of the merchant ranking: score, loop counts, flags.
+
+    \b
+    Example:
+      loopmap rank --topic coffee --top 10
+    """
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import and build first")
+    ws = _open(db)
+    try:
+        sql = (
+            "SELECT r.rank, r.topic_rank, r.name, r.topic, r.score, r.shares, r.interactions, "
+            "r.visits, r.attributed_visits, r.reshares, r.flagged, r.reasons "
+            "FROM ranking r JOIN places p ON p.place_id = r.merchant_id WHERE 1"
+        )
+        params: list[Any] = []
+        if topic:
+            sql += " AND r.topic = ?"
+            params.append(topic)
+        if city:
+            sql += " AND p.city = ?"
+            params.append(city)
+        sql += " ORDER BY " + ("r.topic_rank" if topic else "r.rank") + " LIMIT ?"
+        rows = ws.conn.execute(sql, [*params, top]).fetchall()
+    finally:
+        ws.close()
+    if not rows:
+        raise click.ClickException("no ranked merchants match; run `loopmap build` first?")
+    click.echo(
+        f"{'#':>4}  {_pad('merchant', 28)} {'topic':<12} {'score':>7} {'notes':>6} "
+        f"{'inter.':>7} {'visits':>6} {'attr.':>6} {'reshr':>5}  flag"
+    )
+    for r in rows:
+        place = r["topic_rank"] if topic else r["rank"]
+        flag = f"FLAGGED {r['reasons'][:60]}" if r["flagged"] else ""
+        click.echo(
+            f"{place:>4}  {_pad(r['name'], 28)} {r['topic']:<12} {r['score']:>7.2f} "
+            f"{r['shares']:>6} {r['interactions']:>7} {r['visits']:>6} "
+            f"{r['attributed_visits']:>6.1f} {r['reshares']:>5}  {flag}"
+        )
+
+
 @cli.command("explain")
 @click.argument("note_id")
 @db_option

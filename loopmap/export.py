@@ -26,6 +26,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "GEOCODE_COLUMNS",
     "HOTSPOT_COLUMNS",
+    "RANKING_COLUMNS",
     "TABLES",
     "ExportError",
     "export_table",
@@ -119,6 +120,30 @@ def topics_frame(ws: Workspace) -> pd.DataFrame:
     return _query(ws, sql, ("note_id", "topic", "score"))
 
 
+RANKING_COLUMNS: Final = (
+    "merchant_id",
+    "name",
+    "topic",
+    "rank",
+    "score",
+    "shares",
+    "interactions",
+    "visits",
+    "attributed_visits",
+    "reshares",
+    "interact_to_visit",
+    "visit_to_share",
+    "loop_gain",
+    "flagged",
+)
+
+
+def ranking_frame(ws: Workspace) -> pd.DataFrame:
+    """The merchant ranking in SPEC.md's columns, best first."""
+    cols = ", ".join(RANKING_COLUMNS)
+    return _query(ws, f"SELECT {cols} FROM ranking ORDER BY rank", RANKING_COLUMNS)
+
+
 #: Tables whose geometry is not a point: CSV carries it as WKT in a ``geometry`` column.
 WKT_IN_CSV: Final = frozenset({"hotspots"})
 
@@ -130,6 +155,7 @@ TABLES: Final[dict[str, Callable[[Workspace], pd.DataFrame]]] = {
     "geocodes": geocodes_frame,
     "topics": topics_frame,
     "hotspots": hotspots_frame,
+    "ranking": ranking_frame,
 }
 
 
@@ -208,7 +234,7 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
         The open workspace.
     what
         A name in :data:`TABLES`: ``places``, ``notes``, ``events`` (as imported),
-        ``geocodes``, ``topics``, ``hotspots`` (derived by ``loopmap build``).
+        ``geocodes``, ``topics``, ``hotspots``, ``ranking`` (derived by ``loopmap build``).
     out
         The output file: ``.csv``, ``.jsonl``, ``.geojson`` or ``.parquet``
         (GeoParquet when the table has a geometry). Written atomically.

@@ -133,6 +133,29 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         info        TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 4: the merchant ranking (SPEC.md's columns, the score's parts as JSON, flag reasons).
+    """
+    CREATE TABLE ranking (
+        merchant_id       TEXT PRIMARY KEY,
+        name              TEXT NOT NULL,
+        topic             TEXT NOT NULL,
+        rank              INTEGER NOT NULL,
+        topic_rank        INTEGER NOT NULL,
+        score             REAL NOT NULL,
+        shares            INTEGER NOT NULL,
+        interactions      INTEGER NOT NULL,
+        visits            INTEGER NOT NULL,
+        attributed_visits REAL NOT NULL,
+        reshares          INTEGER NOT NULL,
+        interact_to_visit REAL,
+        visit_to_share    REAL,
+        loop_gain         REAL,
+        flagged           INTEGER NOT NULL,
+        parts             TEXT NOT NULL DEFAULT '{}',
+        reasons           TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX ranking_topic ON ranking(topic, topic_rank);
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import NOTES, PLACES, PLACES_HEADER, write_csv, write_jsonl
+from conftest import EVENTS_HEADER, NOTES, PLACES, PLACES_HEADER, write_csv, write_jsonl
 
 from loopmap import build as build_module
 from loopmap.build import build
@@ -191,3 +191,39 @@ def test_topics_are_classified_exported_and_extensible(ws: Workspace, tmp_path: 
     build(ws, full=True)
     kept = ws.conn.execute("SELECT topic FROM topics WHERE note_id = 'camp0'").fetchone()[0]
     assert kept == "camping"
+
+
+def test_ranking_is_built_exported_and_incremental(ws: Workspace, tmp_path: Path) -> None:
+    import_files(ws, [SAMPLE / "places.csv", SAMPLE / "notes.jsonl", SAMPLE / "events.csv"])
+    report = build(ws)
+    merchants = ws.conn.execute("SELECT count(*) FROM places WHERE kind = 'merchant'").fetchone()[0]
+    assert report.ranked == merchants
+    export_table(ws, "ranking", tmp_path / "r.csv")
+    ranking = pd.read_csv(tmp_path / "r.csv")
+    assert list(ranking.columns) == [
+        "merchant_id",
+        "name",
+        "topic",
+        "rank",
+        "score",
+        "shares",
+        "interactions",
+        "visits",
+        "attributed_visits",
+        "reshares",
+        "interact_to_visit",
+        "visit_to_share",
+        "loop_gain",
+        "flagged",
+    ]
+    assert list(ranking["rank"]) == list(range(1, merchants + 1))
+    assert ranking["score"].is_monotonic_decreasing
+    truth = pd.read_csv(SAMPLE / "truth.csv", dtype=str, keep_default_na=False)
+    hype = set(truth.loc[(truth.record == "merchant") & (truth.fraud == "1"), "id"])
+    assert not hype & set(ranking.head(10)["merchant_id"])  # no hype buyer in the top 10
+    parts = ws.conn.execute("SELECT parts FROM ranking WHERE rank = 1").fetchone()[0]
+    assert len(json.loads(parts)) >= 3  # the score's parts are kept
+    assert build(ws).ranked is None  # nothing changed
+    extra = [["e-new", "2026-06-01T10:00:00Z", "u-new", "visit", "", ranking["merchant_id"][0]]]
+    import_file(ws, write_csv(tmp_path / "e.csv", EVENTS_HEADER, extra))
+    assert build(ws).ranked == merchants  # new events: ranked again

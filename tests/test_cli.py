@@ -161,6 +161,9 @@ def test_build_and_campaign_commands(invoke: Callable[..., Any], tmp_path: Path)
     assert again.exit_code == 1 and "--force" in again.output
     unknown = invoke("campaign", "--topic", "karaoke", "--out", str(tmp_path / "k"))
     assert unknown.exit_code == 1 and "unknown topic 'karaoke'" in unknown.output
+    ranked = invoke("rank", "--topic", "coffee", "--top", "3")
+    assert ranked.exit_code == 0, ranked.output
+    assert len(ranked.output.strip().splitlines()) == 4  # header + 3 merchants
     themes = invoke("themes", "-n", "5")
     assert themes.exit_code == 0, themes.output
     assert themes.output.count("terms:") >= 3 and "notes  nearest" in themes.output

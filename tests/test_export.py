@@ -66,7 +66,7 @@ def test_csv_columns_follow_spec(full: Workspace, tmp_path: Path) -> None:
 
 def test_export_errors(full: Workspace, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="choose one of places, notes, events"):
-        export_table(full, "ranking", tmp_path / "r.csv")
+        export_table(full, "nothing", tmp_path / "r.csv")
     with pytest.raises(ExportError, match="cannot tell the format"):
         export_table(full, "places", tmp_path / "p.xlsx")
     assert not (tmp_path / "r.csv").exists()
