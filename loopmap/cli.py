@@ -357,14 +357,16 @@ def explain_cmd(note_id: str, db: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file; the format follows the suffix (.csv, .jsonl, .geojson, .parquet).",
 )
+@click.option("--topic", help="For the ranking: one topic's merchants, ranked within it.")
 @db_option
-def export_cmd(what: str, out: Path, db: Path) -> None:
-    """Write a table: places, notes, events (as imported) or a derived table.
+def export_cmd(what: str, out: Path, topic: str | None, db: Path) -> None:
+    """Write a table: places, notes, events (as imported) or a derived table
+    (geocodes, topics, hotspots, ranking).
 
     \b
     Example:
       loopmap export places -o places.geojson
-      loopmap export notes -o notes.parquet
+      loopmap export ranking --topic coffee -o coffee-ranking.csv
     """
     from loopmap.export import export_table
 
@@ -372,7 +374,7 @@ def export_cmd(what: str, out: Path, db: Path) -> None:
         raise click.ClickException(f"{db}: no such workspace; import something first")
     ws = _open(db)
     try:
-        n = export_table(ws, what, out)
+        n = export_table(ws, what, out, topic=topic)
     except LoopmapError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

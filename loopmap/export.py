@@ -138,10 +138,23 @@ RANKING_COLUMNS: Final = (
 )
 
 
-def ranking_frame(ws: Workspace) -> pd.DataFrame:
-    """The merchant ranking in SPEC.md's columns, best first."""
-    cols = ", ".join(RANKING_COLUMNS)
-    return _query(ws, f"SELECT {cols} FROM ranking ORDER BY rank", RANKING_COLUMNS)
+def ranking_frame(ws: Workspace, topic: str | None = None) -> pd.DataFrame:
+    """The merchant ranking in SPEC.md's columns, best first.
+
+    With ``topic``, only that topic's merchants, and ``rank`` is the rank within it.
+    """
+    if topic is None:
+        cols = ", ".join(RANKING_COLUMNS)
+        return _query(ws, f"SELECT {cols} FROM ranking ORDER BY rank", RANKING_COLUMNS)
+    cols = ", ".join("topic_rank" if c == "rank" else c for c in RANKING_COLUMNS)
+    rows = ws.conn.execute(
+        f"SELECT {cols} FROM ranking WHERE topic = ? ORDER BY topic_rank", (topic,)
+    ).fetchall()
+    if not rows:
+        known = [r[0] for r in ws.conn.execute("SELECT DISTINCT topic FROM ranking ORDER BY 1")]
+        msg = f"no ranked merchants in topic {topic!r}; topics ranked: {', '.join(known)}"
+        raise ExportError(msg)
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(RANKING_COLUMNS))
 
 
 #: Tables whose geometry is not a point: CSV carries it as WKT in a ``geometry`` column.
@@ -159,17 +172,22 @@ TABLES: Final[dict[str, Callable[[Workspace], pd.DataFrame]]] = {
 }
 
 
-def table_frame(ws: Workspace, what: str) -> pd.DataFrame:
+def table_frame(ws: Workspace, what: str, *, topic: str | None = None) -> pd.DataFrame:
     """Return one exportable table as a (Geo)DataFrame.
 
     Raises
     ------
     ExportError
-        When ``what`` is not an exportable table.
+        When ``what`` is not an exportable table, or ``topic`` is given for a table
+        other than ``ranking``.
     """
     if what not in TABLES:
         msg = f"cannot export {what!r}: choose one of {', '.join(TABLES)}"
         raise ExportError(msg)
+    if topic is not None:
+        if what != "ranking":
+            raise ExportError(f"--topic applies to the ranking, not to {what}")
+        return ranking_frame(ws, topic)
     return TABLES[what](ws)
 
 
@@ -225,7 +243,9 @@ def _write(frame: pd.DataFrame, path: Path, suffix: str, *, wkt: bool = False) -
         frame.to_parquet(path, index=False)
 
 
-def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
+def export_table(
+    ws: Workspace, what: str, out: str | os.PathLike[str], *, topic: str | None = None
+) -> int:
     """Write one table to a file; the format follows the suffix.
 
     Parameters
@@ -238,6 +258,8 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
     out
         The output file: ``.csv``, ``.jsonl``, ``.geojson`` or ``.parquet``
         (GeoParquet when the table has a geometry). Written atomically.
+    topic
+        For ``ranking``: only this topic's merchants, ranked within it.
 
     Returns
     -------
@@ -254,7 +276,7 @@ def export_table(ws: Workspace, what: str, out: str | os.PathLike[str]) -> int:
     if suffix not in EXPORT_FORMATS:
         msg = f"{path}: cannot tell the format; use one of {', '.join(EXPORT_FORMATS)}"
         raise ExportError(msg)
-    frame = table_frame(ws, what)
+    frame = table_frame(ws, what, topic=topic)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     try:

@@ -227,3 +227,16 @@ def test_ranking_is_built_exported_and_incremental(ws: Workspace, tmp_path: Path
     extra = [["e-new", "2026-06-01T10:00:00Z", "u-new", "visit", "", ranking["merchant_id"][0]]]
     import_file(ws, write_csv(tmp_path / "e.csv", EVENTS_HEADER, extra))
     assert build(ws).ranked == merchants  # new events: ranked again
+
+
+def test_ranking_per_topic_export(ws: Workspace, tmp_path: Path) -> None:
+    import_files(ws, [SAMPLE / "places.csv", SAMPLE / "notes.jsonl", SAMPLE / "events.csv"])
+    build(ws)
+    export_table(ws, "ranking", tmp_path / "coffee.csv", topic="coffee")
+    coffee = pd.read_csv(tmp_path / "coffee.csv")
+    assert set(coffee["topic"]) == {"coffee"}
+    assert list(coffee["rank"]) == list(range(1, len(coffee) + 1))
+    with pytest.raises(ValueError, match="no ranked merchants in topic 'karaoke'"):
+        export_table(ws, "ranking", tmp_path / "k.csv", topic="karaoke")
+    with pytest.raises(ValueError, match="--topic applies to the ranking"):
+        export_table(ws, "places", tmp_path / "p.csv", topic="coffee")
