@@ -383,6 +383,8 @@ def build(
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
     taxonomy: str | Path | None = None,
+    attribution_days: float | None = None,
+    reshare_days: float | None = None,
 ) -> BuildReport:
     """Bring the derived tables up to date with the imported inputs.
 
@@ -399,6 +401,10 @@ def build(
     taxonomy
         A user taxonomy file (TOML) merged into the default topics; it is kept in the
         workspace, so later builds use it without being told again.
+    attribution_days, reshare_days
+        The loop's attribution windows (default 14 and 30 days): a visit is attributed to
+        notes its visitor saw within ``attribution_days`` before it; a reshare is a note
+        within ``reshare_days`` after a visit. Kept in the workspace for later builds.
 
     Returns
     -------
@@ -407,6 +413,12 @@ def build(
     """
     if taxonomy is not None:
         _store_taxonomy(ws, Path(taxonomy))
+    for key, value in (("attribution_days", attribution_days), ("reshare_days", reshare_days)):
+        if value is not None:
+            if not 0 < value <= 365:
+                raise ValueError(f"{key.replace('_', ' ')} must be in (0, 365], not {value}")
+            with ws.transaction():
+                ws.set_meta(key, repr(float(value)))
     report = BuildReport()
     if on_stage:
         on_stage("geocodes")
@@ -444,14 +456,21 @@ _RANKING_COLUMNS: Final = (
 
 def _ranking_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None:
     """Rank merchants by their loop when anything changed since the last ranking."""
+    from loop.config import LoopConfig
     from loop.rank import rank_merchants
 
     conn = ws.conn
+    config = LoopConfig(
+        attribution_days=float(ws.get_meta("attribution_days", "14") or 14),
+        reshare_days=float(ws.get_meta("reshare_days", "30") or 30),
+    )
     stamp = ":".join(
         str(x)
         for x in (
             ws.get_meta("places_rev", "0"),
             ws.get_meta("taxonomy_rev", "0"),
+            config.attribution_days,
+            config.reshare_days,
             conn.execute("SELECT count(*), max(updated_at) FROM events").fetchone()[0:2],
             conn.execute("SELECT count(*), max(updated_at) FROM notes").fetchone()[0:2],
         )
@@ -495,7 +514,7 @@ def _ranking_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None
             ],
             columns=["note_id", "merchant_id"],
         )
-        ranking = rank_merchants(notes, events, note_merchant, merchants)
+        ranking = rank_merchants(notes, events, note_merchant, merchants, config=config)
         part_cols = [c for c in ranking.columns if c.startswith("part_")]
         for r in ranking.to_dict("records"):
             values = [r[c] for c in _RANKING_COLUMNS]

@@ -169,9 +169,25 @@ def import_cmd(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A TOML file of topics merged into the default ones; kept for later builds.",
 )
+@click.option(
+    "--attribution-days",
+    type=float,
+    help="Visits are attributed to notes seen this many days before (default 14).",
+)
+@click.option(
+    "--reshare-days",
+    type=float,
+    help="A note within this many days after a visit is a reshare (default 30).",
+)
 @db_option
-def build_cmd(full: bool, taxonomy: Path | None, db: Path) -> None:
-    """Geocode notes, classify their topics and find hotspots; incremental.
+def build_cmd(
+    full: bool,
+    taxonomy: Path | None,
+    attribution_days: float | None,
+    reshare_days: float | None,
+    db: Path,
+) -> None:
+    """Geocode notes, classify topics, find hotspots and rank merchants; incremental.
 
     Only notes that are new or changed since the last build are geocoded again, and
     all of them when the places (the gazetteer) changed. The topic model is trained
@@ -182,17 +198,38 @@ def build_cmd(full: bool, taxonomy: Path | None, db: Path) -> None:
       loopmap build
       loopmap build --taxonomy my_topics.toml
     """
-    _build(db, full=full, taxonomy=taxonomy)
+    _build(
+        db,
+        full=full,
+        taxonomy=taxonomy,
+        attribution_days=attribution_days,
+        reshare_days=reshare_days,
+    )
 
 
-def _build(db: Path, *, full: bool = False, taxonomy: Path | None = None, indent: str = "") -> None:
+def _build(
+    db: Path,
+    *,
+    full: bool = False,
+    taxonomy: Path | None = None,
+    attribution_days: float | None = None,
+    reshare_days: float | None = None,
+    indent: str = "",
+) -> None:
     from loopmap.build import build
 
     if not db.exists():
         raise click.ClickException(f"{db}: no such workspace; import something first")
     ws = _open(db)
     try:
-        report = build(ws, full=full, progress=True, taxonomy=taxonomy)
+        report = build(
+            ws,
+            full=full,
+            progress=True,
+            taxonomy=taxonomy,
+            attribution_days=attribution_days,
+            reshare_days=reshare_days,
+        )
     except (LoopmapError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -240,3 +240,15 @@ def test_ranking_per_topic_export(ws: Workspace, tmp_path: Path) -> None:
         export_table(ws, "ranking", tmp_path / "k.csv", topic="karaoke")
     with pytest.raises(ValueError, match="--topic applies to the ranking"):
         export_table(ws, "places", tmp_path / "p.csv", topic="coffee")
+
+
+def test_attribution_windows_are_configurable(ws: Workspace) -> None:
+    import_files(ws, [SAMPLE / "places.csv", SAMPLE / "notes.jsonl", SAMPLE / "events.csv"])
+    build(ws)
+    wide = dict(ws.conn.execute("SELECT merchant_id, attributed_visits FROM ranking"))
+    assert build(ws, attribution_days=1).ranked  # a new window ranks again
+    narrow = dict(ws.conn.execute("SELECT merchant_id, attributed_visits FROM ranking"))
+    assert sum(narrow.values()) < sum(wide.values())
+    assert build(ws).ranked is None  # the window is kept for later builds
+    with pytest.raises(ValueError, match="attribution days must be in"):
+        build(ws, attribution_days=0)
