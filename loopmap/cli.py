@@ -518,11 +518,16 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
             f"{db}: no such workspace; run `loopmap import` or `loopmap demo` first"
         )
     _open(db).close()  # migrate before the app reads it
+    from loopmap.importer import make_ingest
+
+    token = os.environ.get("LOOPMAP_INGEST_TOKEN") or None
     app = create_app(
-        {"DB_PATH": str(db.resolve()), "INGEST_TOKEN": os.environ.get("LOOPMAP_INGEST_TOKEN")}
+        {"DB_PATH": str(db.resolve()), "INGEST_TOKEN": token, "INGEST": make_ingest(db.resolve())}
     )
     url = f"http://{host}:{port}/"
     click.echo(f"loopmap serving {db} at {url} (Ctrl-C to stop)")
+    if token is None:
+        click.echo("ingest (POST /api/notes, /api/events) is off: set LOOPMAP_INGEST_TOKEN")
     if dev:
         app.run(host=host, port=port, debug=True)
         return

@@ -37,6 +37,7 @@ __all__ = [
     "import_file",
     "import_files",
     "import_rows",
+    "make_ingest",
     "workspace_warnings",
 ]
 
@@ -500,3 +501,28 @@ def workspace_warnings(ws: Workspace) -> list[str]:
             f"(e.g. {unknown_poi[1]!r}); the tag is ignored until that place is imported"
         )
     return out
+
+
+def make_ingest(db: str | os.PathLike[str]) -> Callable[[str, list[Any]], dict[str, Any]]:
+    """The web app's ingest function for one workspace: ``ingest(kind, rows) -> dict``.
+
+    Each call opens the workspace, imports the rows with :func:`import_rows` (the same
+    rules, ids as keys, transactions) and closes it. New notes are geocoded, classified and
+    ranked by the next ``loopmap build``.
+
+    Returns
+    -------
+    callable
+        ``ingest("notes" | "events", rows)`` returning added, updated, unchanged, rejected
+        and the rejections as ``{"item": position, "reason": text}``.
+    """
+
+    def ingest(kind: str, rows: list[Any]) -> dict[str, Any]:
+        with Workspace(db) as ws:
+            report = import_rows(ws, kind, rows, source=f"POST /api/{kind}")
+        return {
+            **{k: v for k, v in report.as_dict().items() if k not in ("source", "kind")},
+            "rejections": [{"item": r.line, "reason": r.reason} for r in report.rejections],
+        }
+
+    return ingest

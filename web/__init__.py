@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 __all__ = ["create_app"]
 
@@ -20,23 +22,58 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Parameters
     ----------
     config
-        Settings; ``DB_PATH`` (the workspace file) is required. ``INGEST_TOKEN``
-        turns the ingest API on when set.
+        Settings; ``DB_PATH`` (the workspace file) is required. ``INGEST_TOKEN`` and
+        ``INGEST`` (a callable ``ingest(kind, rows) -> dict`` that imports ``"notes"`` or
+        ``"events"`` rows) turn the ingest API on when both are set.
+        ``MAX_CONTENT_LENGTH`` caps request bodies (10 MB by default). Debug mode is
+        always off, whatever the settings say.
 
     Returns
     -------
     flask.Flask
     """
-    app = Flask(__name__)
-    app.config.update(DB_PATH=None, INGEST_TOKEN=None, JSON_SORT_KEYS=False)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        DB_PATH=None,
+        INGEST_TOKEN=None,
+        INGEST=None,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+    )
     if config:
         app.config.update(config)
+    app.config["DEBUG"] = False
+    app.debug = False
     if not app.config["DB_PATH"]:
         msg = "create_app needs DB_PATH, the workspace file"
         raise ValueError(msg)
 
-    from web import db, pages
+    from web import api, db, pages, security
 
     db.init_app(app)
+    security.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
     return app
+
+
+def _wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    if _wants_json():
+        return jsonify(error=exc.description), status
+    return render_template("error.html", status=status, message=exc.description), status
+
+
+def _server_error(exc: Exception) -> ResponseReturnValue:
+    if isinstance(exc, HTTPException):  # pragma: no cover - routed to _http_error
+        return _http_error(exc)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s", request.path)
+    return _http_error(InternalServerError("the server hit an error; it has been logged"))

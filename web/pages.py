@@ -1,17 +1,48 @@
-"""Pages: the index of what the workspace holds, and liveness."""
+"""Pages: the index, the topic maps, one merchant, the map assets, and liveness."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
+from topics.assets import map_assets
 from web.db import get_db
+from web.maps import (
+    MAX_MAP_MERCHANTS,
+    has_table,
+    merchant_map,
+    merchant_ranking,
+    taxonomy,
+    topic_map,
+)
+from web.security import csp_nonce
 
 __all__ = ["bp"]
 
 bp = Blueprint("pages", __name__)
+
+#: Notes per page on a merchant's page.
+NOTES_PER_PAGE: Final = 20
+#: Interaction kinds in funnel order.
+FUNNEL_KINDS: Final = ("view", "like", "comment", "collect", "forward", "visit")
+
+
+@lru_cache(maxsize=1)
+def _assets() -> dict[str, Path]:
+    return {a.name: a.source for a in map_assets()}
+
+
+@bp.get("/static/maps/<path:name>")
+def map_asset(name: str) -> ResponseReturnValue:
+    """Leaflet and Leaflet.markercluster, served from the installed XStatic packages."""
+    source = _assets().get(name)
+    if source is None:
+        abort(404)
+    return send_file(source, max_age=86400)
 
 
 @bp.get("/healthz")
@@ -62,6 +93,11 @@ def index() -> ResponseReturnValue:
         "SELECT name, topic, n_notes, n_merchants, city FROM hotspots "
         "ORDER BY n_notes DESC, name LIMIT 15"
     ).fetchall()
+    known = taxonomy()
+    topics = [
+        dict(t, label=known.label(t["topic"]) if t["topic"] in known else t["topic"])
+        for t in topics
+    ]
     return render_template(
         "index.html",
         cities=cities,
@@ -69,4 +105,106 @@ def index() -> ResponseReturnValue:
         categories=categories,
         topics=topics,
         hotspots=hotspots,
+    )
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        page = int(value) if value is not None else 1
+    except ValueError:
+        abort(400, description=f"page {value!r} is not a whole number")
+    if page < 1:
+        abort(400, description=f"page {page} is below 1")
+    return page
+
+
+@bp.get("/map/<topic>")
+def topic_page(topic: str) -> ResponseReturnValue:
+    """The topic map: hotspots, merchants by rank, note heat (``?city=`` filters)."""
+    if topic not in taxonomy():
+        abort(404, description=f"there is no topic {topic!r}")
+    city = request.args.get("city") or None
+    db = get_db()
+    parts, n_merchants = topic_map(db, topic, csp_nonce(), city=city)
+    cities = [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT city FROM hotspots WHERE topic = ? AND city IS NOT NULL ORDER BY city",
+            (topic,),
+        )
+    ]
+    top = merchant_ranking(db, topic=topic, city=city, limit=20)
+    return render_template(
+        "map.html",
+        topic=topic,
+        label=taxonomy().label(topic),
+        city=city,
+        cities=cities,
+        parts=parts,
+        n_merchants=n_merchants,
+        parts_cap=MAX_MAP_MERCHANTS,
+        top=top,
+    )
+
+
+@bp.get("/merchant/<merchant_id>")
+def merchant_page(merchant_id: str) -> ResponseReturnValue:
+    """One merchant: its loop funnel, its notes (20 a page), its place on a map."""
+    db = get_db()
+    place = db.execute(
+        "SELECT place_id AS merchant_id, name, category, city, lat, lon FROM places "
+        "WHERE place_id = ? AND kind = 'merchant'",
+        (merchant_id,),
+    ).fetchone()
+    if place is None:
+        abort(404, description=f"there is no merchant {merchant_id!r}")
+    merchant: dict[str, Any] = dict(place)
+    ranked = None
+    if has_table(db, "ranking"):
+        ranked = db.execute(
+            "SELECT topic, topic_rank, score, flagged FROM ranking WHERE merchant_id = ?",
+            (merchant_id,),
+        ).fetchone()
+    merchant["topic"] = (
+        ranked["topic"] if ranked else taxonomy().topic_for_category(merchant["category"])
+    )
+    merchant["rank"] = ranked["topic_rank"] if ranked else None
+    merchant["score"] = ranked["score"] if ranked else None
+    merchant["flagged"] = bool(ranked["flagged"]) if ranked else False
+    n_notes = db.execute(
+        "SELECT count(*) FROM geocodes WHERE place_id = ?", (merchant_id,)
+    ).fetchone()[0]
+    merchant["n_notes"] = n_notes
+    page = _page_number(request.args.get("page"))
+    pages = max(1, -(-n_notes // NOTES_PER_PAGE))
+    if page > pages:
+        abort(404, description=f"page {page} is past the last page ({pages})")
+    notes = db.execute(
+        "SELECT n.note_id, n.created_at, n.title, n.text, g.precision, g.confidence "
+        "FROM geocodes g JOIN notes n ON n.note_id = g.note_id WHERE g.place_id = ? "
+        "ORDER BY n.created_at DESC, n.note_id LIMIT ? OFFSET ?",
+        (merchant_id, NOTES_PER_PAGE, (page - 1) * NOTES_PER_PAGE),
+    ).fetchall()
+    counts = dict(
+        db.execute(
+            "SELECT e.kind, count(*) FROM events e WHERE e.note_id IN "
+            "(SELECT note_id FROM geocodes WHERE place_id = ?) "
+            "OR (e.kind = 'visit' AND e.merchant_id = ?) GROUP BY e.kind",
+            (merchant_id, merchant_id),
+        ).fetchall()
+    )
+    top = max([counts.get(k, 0) for k in FUNNEL_KINDS] + [1])
+    funnel = [
+        {"kind": k, "n": counts.get(k, 0), "pct": round(100 * counts.get(k, 0) / top)}
+        for k in FUNNEL_KINDS
+    ]
+    return render_template(
+        "merchant.html",
+        merchant=merchant,
+        label=taxonomy().label(merchant["topic"]) if merchant["topic"] in taxonomy() else "",
+        notes=notes,
+        page=page,
+        pages=pages,
+        funnel=funnel,
+        parts=merchant_map(merchant, csp_nonce()),
     )

@@ -1,0 +1,85 @@
+"""A real browser opens /map/coffee: markers render and no hostile note runs script."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from web import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
+    pytest.skip(
+        f"chromium ({CHROMIUM}) or chromedriver ({CHROMEDRIVER}) is not installed",
+        allow_module_level=True,
+    )
+
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from test_web_api import build_hostile_workspace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = build_hostile_workspace(tmp_path_factory.mktemp("browser"))
+    server = make_server("127.0.0.1", 0, create_app({"DB_PATH": str(db)}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--proxy-bypass-list=127.0.0.1",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def test_coffee_map_renders_markers_and_no_payload_runs(base_url: str, browser: object) -> None:
+    browser.get(f"{base_url}/map/coffee")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.loopmapTopicMap"))
+    n_markers = browser.execute_script("return window.loopmapTopicMap.merchants.length")
+    assert n_markers > 0
+    drawn = browser.execute_script(
+        "return document.querySelectorAll('.leaflet-marker-icon').length"
+    )
+    assert drawn > 0
+    assert browser.execute_script("return window.__pwned === undefined")
+    # the hostile merchant's name is plain text in its marker's title, not markup
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-marker-icon'))"
+        ".map(function (e) { return e.title; })"
+    )
+    assert isinstance(titles, list)
+    assert not browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length")
+
+
+def test_merchant_page_runs_no_payload(base_url: str, browser: object) -> None:
+    browser.get(f"{base_url}/merchant/hz-evil")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.loopmapTopicMap"))
+    assert browser.execute_script("return window.loopmapTopicMap.merchants.length") == 1
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert "window.__pwned" in browser.find_element("tag name", "body").text
