@@ -344,6 +344,51 @@ def rank_cmd(topic: str | None, city: str | None, top: int, db: Path) -> None:
         )
 
 
+@cli.command("report")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The report: .html (interactive, works offline), .md or .csv.",
+)
+@click.option("--topic", help="Only this topic's merchants.")
+@click.option("--city", help="Only merchants in this city.")
+@click.option("--merchant", help="One merchant's view: what drives its loop, what holds it back.")
+@click.option(
+    "--top",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Merchants with a section of their own.",
+)
+@db_option
+def report_cmd(
+    out: Path, topic: str | None, city: str | None, merchant: str | None, top: int, db: Path
+) -> None:
+    """Write the merchant loop report: funnels, score parts, flags, time to visit.
+
+    \b
+    Example:
+      loopmap report --out loop.html --topic coffee
+      loopmap report --out sh-m0042.md --merchant sh-m0042
+      loopmap report --out ranking.csv
+    """
+    from loop.report import ReportError, write_report
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such workspace; import and build first")
+    _open(db).close()
+    try:
+        result = write_report(db, out, topic=topic, city=city, merchant=merchant, top=top)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"wrote {result['path']} ({result['format']}): {result['merchants']:,} merchants, "
+        f"{result['flagged']:,} flagged"
+    )
+
+
 @cli.command("explain")
 @click.argument("note_id")
 @db_option

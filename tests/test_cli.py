@@ -164,6 +164,11 @@ def test_build_and_campaign_commands(invoke: Callable[..., Any], tmp_path: Path)
     ranked = invoke("rank", "--topic", "coffee", "--top", "3")
     assert ranked.exit_code == 0, ranked.output
     assert len(ranked.output.strip().splitlines()) == 4  # header + 3 merchants
+    report = invoke("report", "--out", str(tmp_path / "loop.md"), "--topic", "coffee", "--top", "3")
+    assert report.exit_code == 0, report.output
+    assert (tmp_path / "loop.md").read_text(encoding="utf-8").count("coffee") > 3
+    bad_report = invoke("report", "--out", str(tmp_path / "loop.pdf"))
+    assert bad_report.exit_code == 1 and ".html, .md or .csv" in bad_report.output
     themes = invoke("themes", "-n", "5")
     assert themes.exit_code == 0, themes.output
     assert themes.output.count("terms:") >= 3 and "notes  nearest" in themes.output
