@@ -218,7 +218,9 @@ def _notes_frame(rows: list[Any]) -> pd.DataFrame:
     return frame
 
 
-def _topic_stage(ws: Workspace, report: BuildReport, *, changed: bool, progress: bool) -> bool:
+def _topic_stage(
+    ws: Workspace, report: BuildReport, taxonomy: Any, *, changed: bool, progress: bool
+) -> bool:
     """Train the topic model and classify every note; return whether it ran."""
     from topics.classify import classify_notes, model_to_bytes, train_topic_model
 
@@ -228,7 +230,6 @@ def _topic_stage(ws: Workspace, report: BuildReport, *, changed: bool, progress:
     if not changed and classified == report.notes and ws.get_meta("topics_stamp") == stamp:
         return False
     started = time.perf_counter()
-    taxonomy = _taxonomy(ws)
     step = max(1, report.notes // TOPIC_TRAIN_NOTES)
     sample = _notes_frame(
         conn.execute(
@@ -341,7 +342,7 @@ def hotspots_table(conn: sqlite3.Connection) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
 
 
-def _hotspot_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None:
+def _hotspot_stage(ws: Workspace, report: BuildReport, taxonomy: Any, *, changed: bool) -> None:
     from geo.hotspots import hotspots_from_points
 
     rev = ws.get_meta("places_rev", "0") or "0"
@@ -350,7 +351,7 @@ def _hotspot_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None
     started = time.perf_counter()
     conn = ws.conn
     places = _places(conn)
-    points = _hotspot_points(conn, places, _taxonomy(ws))
+    points = _hotspot_points(conn, places, taxonomy)
     previous = hotspots_table(conn)
     hotspots = hotspots_from_points(points, places, previous=previous if len(previous) else None)
     rows = [
@@ -425,13 +426,16 @@ def build(
     changed = _geocode_stage(ws, report, full=full, progress=progress)
     if on_stage:
         on_stage("topics")
-    changed = _topic_stage(ws, report, changed=changed or full, progress=progress) or changed
+    taxonomy = _taxonomy(ws)
+    changed = (
+        _topic_stage(ws, report, taxonomy, changed=changed or full, progress=progress) or changed
+    )
     if on_stage:
         on_stage("hotspots")
-    _hotspot_stage(ws, report, changed=changed or full)
+    _hotspot_stage(ws, report, taxonomy, changed=changed or full)
     if on_stage:
         on_stage("ranking")
-    _ranking_stage(ws, report, changed=changed or full)
+    _ranking_stage(ws, report, taxonomy, changed=changed or full)
     return report
 
 
@@ -454,7 +458,7 @@ _RANKING_COLUMNS: Final = (
 )
 
 
-def _ranking_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None:
+def _ranking_stage(ws: Workspace, report: BuildReport, taxonomy: Any, *, changed: bool) -> None:
     """Rank merchants by their loop when anything changed since the last ranking."""
     from loop.config import LoopConfig
     from loop.rank import rank_merchants
@@ -478,7 +482,6 @@ def _ranking_stage(ws: Workspace, report: BuildReport, *, changed: bool) -> None
     if not changed and ws.get_meta("ranking_stamp") == stamp:
         return
     started = time.perf_counter()
-    taxonomy = _taxonomy(ws)
     merchants = pd.DataFrame.from_records(
         [
             tuple(r)
