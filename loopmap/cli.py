@@ -578,7 +578,11 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
         return
     from waitress import serve
 
-    serve(app, host=host, port=port, threads=workers, ident="loopmap")
+    try:
+        serve(app, host=host, port=port, threads=workers, ident="loopmap")
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        msg = f"cannot serve on {host}:{port} ({exc.strerror or exc}); try another --port"
+        raise click.ClickException(msg) from None
 
 
 @cli.command("sample")

@@ -172,3 +172,18 @@ def test_build_and_campaign_commands(invoke: Callable[..., Any], tmp_path: Path)
     themes = invoke("themes", "-n", "5")
     assert themes.exit_code == 0, themes.output
     assert themes.output.count("terms:") >= 3 and "notes  nearest" in themes.output
+
+
+def test_serve_on_a_taken_port_is_a_clear_error(
+    invoke: Callable[..., Any], city_files: dict
+) -> None:
+    import socket
+
+    invoke("import", str(city_files["places"]))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.output
