@@ -556,6 +556,11 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool, db: Path) -> None:
 
 
 def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
+    import socket
+
+    from waitress import serve
+
+    from loopmap.importer import make_ingest
     from web import create_app
 
     if not db.exists():
@@ -563,8 +568,12 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
             f"{db}: no such workspace; run `loopmap import` or `loopmap demo` first"
         )
     _open(db).close()  # migrate before the app reads it
-    from loopmap.importer import make_ingest
-
+    try:  # fail clearly when the port is taken or the address is not this machine's
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        msg = f"cannot serve on {host}:{port} ({exc.strerror or exc}); try another --port"
+        raise click.ClickException(msg) from None
     token = os.environ.get("LOOPMAP_INGEST_TOKEN") or None
     app = create_app(
         {"DB_PATH": str(db.resolve()), "INGEST_TOKEN": token, "INGEST": make_ingest(db.resolve())}
@@ -576,13 +585,7 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
     if dev:
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve
-
-    try:
-        serve(app, host=host, port=port, threads=workers, ident="loopmap")
-    except OSError as exc:  # the port is taken, or the address is not this machine's
-        msg = f"cannot serve on {host}:{port} ({exc.strerror or exc}); try another --port"
-        raise click.ClickException(msg) from None
+    serve(app, host=host, port=port, threads=workers, ident="loopmap")
 
 
 @cli.command("sample")
