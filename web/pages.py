@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from topics.assets import map_assets
 from web.db import get_db
+from web.i18n import i18n_context, keep_lang, vary_on_language
 from web.maps import (
     MAX_MAP_MERCHANTS,
     has_table,
@@ -24,6 +25,9 @@ from web.security import csp_nonce
 __all__ = ["bp"]
 
 bp = Blueprint("pages", __name__)
+bp.app_context_processor(i18n_context)
+bp.app_url_defaults(keep_lang)
+bp.after_request(vary_on_language)
 
 #: Notes per page on a merchant's page.
 NOTES_PER_PAGE: Final = 20
