@@ -507,8 +507,10 @@ def make_ingest(db: str | os.PathLike[str]) -> Callable[[str, list[Any]], dict[s
     """The web app's ingest function for one workspace: ``ingest(kind, rows) -> dict``.
 
     Each call opens the workspace, imports the rows with :func:`import_rows` (the same
-    rules, ids as keys, transactions) and closes it. New notes are geocoded, classified and
-    ranked by the next ``loopmap build``.
+    rules, ids as keys, transactions) and closes it. After notes are added or changed, the
+    notes with no geocode yet are geocoded and classified at once
+    (:func:`loopmap.live.geocode_new_notes`), so the web app shows them without a restart;
+    hotspots and the ranking follow with the next ``loopmap build``.
 
     Returns
     -------
@@ -520,6 +522,13 @@ def make_ingest(db: str | os.PathLike[str]) -> Callable[[str, list[Any]], dict[s
     def ingest(kind: str, rows: list[Any]) -> dict[str, Any]:
         with Workspace(db) as ws:
             report = import_rows(ws, kind, rows, source=f"POST /api/{kind}")
+        if kind == "notes" and (report.added or report.updated):
+            from loopmap.live import geocode_new_notes
+
+            try:
+                geocode_new_notes(db)
+            except Exception:  # the notes are stored; the next build geocodes them
+                log.exception("geocoding the ingested notes failed")
         return {
             **{k: v for k, v in report.as_dict().items() if k not in ("source", "kind")},
             "rejections": [{"item": r.line, "reason": r.reason} for r in report.rejections],

@@ -3,6 +3,11 @@
 Every bad parameter answers 400 with ``{"error": reason}``; user text travels only as JSON
 strings, with ``<``, ``>`` and ``&`` written as ``\\u`` escapes. GET answers may be cached
 for a minute and carry an ETag from the workspace file's modification time and size.
+
+GET bodies are kept in a small in-process LRU keyed by the route and its normalised
+parameters; an entry is used only while the workspace stamp (:func:`workspace_stamp`, the
+modification time and size of the file and its ``-wal``) is the one it was computed under,
+so any write to the workspace invalidates it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,7 +32,15 @@ from topics.maps import json_for_script
 from web.db import get_db
 from web.maps import merchant_ranking, taxonomy
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "ApiError", "bp"]
+__all__ = [
+    "CACHE_SIZE",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "ApiError",
+    "BodyCache",
+    "bp",
+    "workspace_stamp",
+]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,6 +48,8 @@ DEFAULT_LIMIT: Final = 500
 MAX_LIMIT: Final = 5000
 _TITLE_CHARS: Final = 80
 _INGEST_KINDS: Final = ("notes", "events")
+#: The most GET bodies the in-process cache keeps.
+CACHE_SIZE: Final = 256
 
 
 class ApiError(ValueError):
@@ -97,16 +116,105 @@ def _topic(value: str | None) -> str | None:
     return value
 
 
-def _cached(payload: Any, *, mimetype: str = "application/json") -> Response:
-    # <, > and & become \u escapes: the JSON is equal, and no browser can read markup in it.
-    response = Response(json_for_script(payload), mimetype=mimetype)
+def workspace_stamp(db_path: str | Path) -> tuple[int, ...]:
+    """The workspace's change stamp: modification time and size of the file and its WAL.
+
+    Parameters
+    ----------
+    db_path
+        The workspace file.
+
+    Returns
+    -------
+    tuple of int
+        ``(mtime_ns, size)`` of the file, then of its ``-wal`` file when that holds frames.
+    """
+    path = os.fspath(db_path)
+    info = os.stat(path)
+    stamp = (info.st_mtime_ns, info.st_size)
+    try:
+        wal = os.stat(path + "-wal")
+    except FileNotFoundError:
+        return stamp
+    if not wal.st_size:  # an empty WAL holds nothing: the same as none (readers create it)
+        return stamp
+    return (*stamp, wal.st_mtime_ns, wal.st_size)
+
+
+class BodyCache:
+    """A thread-safe LRU of computed response bodies, each valid under one workspace stamp.
+
+    Parameters
+    ----------
+    size
+        The most entries kept; the least recently used goes first.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stamp: tuple[int, ...], compute: Callable[[], bytes]) -> bytes:
+        """The body for ``key`` computed under ``stamp``, computing it on a miss.
+
+        Parameters
+        ----------
+        key
+            The route and its normalised parameters.
+        stamp
+            The workspace stamp read before computing.
+        compute
+            Builds the body when the cache has none for this stamp.
+
+        Returns
+        -------
+        bytes
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == stamp:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[1]
+            self.misses += 1
+        body = compute()
+        with self._lock:
+            self._entries[key] = (stamp, body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return body
+
+    def clear(self) -> None:
+        """Drop every entry and reset the counters."""
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+def _body_cache() -> BodyCache:
+    cache = current_app.extensions.get("loopmap_body_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("loopmap_body_cache", BodyCache())
+    return cache
+
+
+def _cached(
+    key: Hashable, build: Callable[[], Any], *, mimetype: str = "application/json"
+) -> Response:
+    """Answer with the JSON of ``build()``, from the body cache when the workspace is unchanged.
+
+    ``<``, ``>`` and ``&`` become ``\\u`` escapes: the JSON is equal, and no browser can
+    read markup in it.
+    """
+    stamp = workspace_stamp(current_app.config["DB_PATH"])
+    body = _body_cache().get((request.path, key), stamp, lambda: json_for_script(build()).encode())
+    response = Response(body, mimetype=mimetype)
     response.cache_control.max_age = 60
-    path = Path(current_app.config["DB_PATH"])
-    stamp = [path.stat().st_mtime_ns, path.stat().st_size]
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        stamp += [wal.stat().st_mtime_ns, wal.stat().st_size]
-    digest = hashlib.sha256(f"{stamp}{request.full_path}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{list(stamp)}{request.full_path}".encode()).hexdigest()[:32]
     response.set_etag(digest)
     return response.make_conditional(request)
 
@@ -126,6 +234,16 @@ def notes() -> ResponseReturnValue:
     bbox = _bbox(request.args.get("bbox"))
     topic = _topic(request.args.get("topic"))
     limit = _limit(request.args.get("limit"))
+    return _cached(
+        (bbox, topic, limit),
+        lambda: _notes_payload(bbox, topic, limit),
+        mimetype="application/geo+json",
+    )
+
+
+def _notes_payload(
+    bbox: tuple[float, float, float, float] | None, topic: str | None, limit: int
+) -> dict[str, Any]:
     where, params = ["g.lat IS NOT NULL", "g.lon IS NOT NULL"], []
     if bbox is not None:
         where += ["g.lon BETWEEN ? AND ?", "g.lat BETWEEN ? AND ?"]
@@ -154,15 +272,17 @@ def notes() -> ResponseReturnValue:
         }
         for r in rows
     ]
-    return _cached(
-        {"type": "FeatureCollection", "features": features}, mimetype="application/geo+json"
-    )
+    return {"type": "FeatureCollection", "features": features}
 
 
 @bp.get("/hotspots")
 def hotspots() -> ResponseReturnValue:
     """GeoJSON of hotspot hulls (of ``topic``, or all)."""
     topic = _topic(request.args.get("topic"))
+    return _cached((topic,), lambda: _hotspots_payload(topic), mimetype="application/geo+json")
+
+
+def _hotspots_payload(topic: str | None) -> dict[str, Any]:
     where, params = ("WHERE topic = ?", [topic]) if topic else ("", [])
     rows = get_db().execute(
         "SELECT hotspot_id, topic, name, n_notes, n_merchants, city, hull_wkt "
@@ -190,9 +310,7 @@ def hotspots() -> ResponseReturnValue:
                 },
             }
         )
-    return _cached(
-        {"type": "FeatureCollection", "features": features}, mimetype="application/geo+json"
-    )
+    return {"type": "FeatureCollection", "features": features}
 
 
 @bp.get("/merchants")
@@ -201,8 +319,12 @@ def merchants() -> ResponseReturnValue:
     topic = _topic(request.args.get("topic"))
     limit = _limit(request.args.get("limit"))
     city = request.args.get("city") or None
-    rows = merchant_ranking(get_db(), topic=topic, city=city, limit=limit)
-    return _cached({"topic": topic, "city": city, "merchants": rows})
+
+    def payload() -> dict[str, Any]:
+        rows = merchant_ranking(get_db(), topic=topic, city=city, limit=limit)
+        return {"topic": topic, "city": city, "merchants": rows}
+
+    return _cached((topic, city, limit), payload)
 
 
 # ---------------------------------------------------------------------------- ingest

@@ -11,19 +11,23 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
+from geo.resolve import haversine_km
 from topics.maps import build_topic_map
 from topics.taxonomy import Taxonomy, load_taxonomy
 from web.security import add_nonce
 
 __all__ = [
     "MAX_MAP_MERCHANTS",
+    "MapFilter",
     "MapParts",
     "has_table",
     "merchant_map",
@@ -95,23 +99,7 @@ def merchant_ranking(
         "WHERE place_id IS NOT NULL GROUP BY place_id) c ON c.place_id = p.place_id"
     )
     if has_table(db, "ranking"):
-        if topic:
-            where.append("r.topic = ?")
-            params.append(topic)
-        sql = (
-            "SELECT p.place_id AS merchant_id, p.name, p.category, p.city, p.lat, p.lon, "
-            "r.topic, r.topic_rank AS rank, r.score, coalesce(c.n, 0) AS n_notes "
-            f"FROM ranking r JOIN places p ON p.place_id = r.merchant_id {counts} "
-            f"WHERE {' AND '.join(where)} ORDER BY r.rank, p.name"
-        )
-        rows = [dict(r, source="ranking") for r in db.execute(sql, params)]
-        if city:  # ranks within the city
-            seen: dict[str, int] = {}
-            for row in rows:
-                seen[row["topic"]] = seen.get(row["topic"], 0) + 1
-                row["rank"] = seen[row["topic"]]
-            rows.sort(key=lambda r: (r["rank"], r["topic"]))
-        return rows[:limit] if limit else rows
+        return _ranked_merchants(db, where, params, topic=topic, city=city, limit=limit)
     sql = (
         "SELECT p.place_id AS merchant_id, p.name, p.category, p.city, p.lat, p.lon, "
         f"coalesce(c.n, 0) AS n_notes FROM places p {counts} "
@@ -129,6 +117,44 @@ def merchant_ranking(
         row.update(rank=ranks[row["topic"]], score=float(row["n_notes"]), source="notes")
         rows.append(row)
     return rows[:limit] if limit else rows
+
+
+def _ranked_merchants(
+    db: sqlite3.Connection,
+    where: list[str],
+    params: list[Any],
+    *,
+    topic: str | None,
+    city: str | None,
+    limit: int | None,
+) -> list[dict[str, Any]]:
+    """The ``ranking`` table's merchants, best first, in SQL alone.
+
+    The ranked rows are chosen and cut to ``limit`` first (on the ``ranking(topic,
+    topic_rank)`` index); only those rows have their notes counted. In a city, ranks are
+    renumbered within the city, per topic.
+    """
+    if topic:
+        where = [*where, "r.topic = ?"]
+        params = [*params, topic]
+    rank = (
+        "row_number() OVER (PARTITION BY r.topic ORDER BY r.rank, p.name)"
+        if city
+        else "r.topic_rank"
+    )
+    inner, outer = ("8, 7", "rank, topic") if city else ("r.rank, p.name", "grank, name")
+    cut = "LIMIT ?" if limit else ""
+    sql = (
+        "SELECT merchant_id, name, category, city, lat, lon, topic, rank, score, "
+        "(SELECT count(*) FROM geocodes g WHERE g.place_id = x.merchant_id) AS n_notes "
+        "FROM (SELECT p.place_id AS merchant_id, p.name, p.category, p.city, p.lat, p.lon, "
+        f"r.topic, {rank} AS rank, r.score, r.rank AS grank "
+        "FROM ranking r JOIN places p ON p.place_id = r.merchant_id "
+        f"WHERE {' AND '.join(where)} ORDER BY {inner} {cut}) x "
+        f"ORDER BY {outer}"
+    )
+    rows = db.execute(sql, [*params, limit] if limit else params)
+    return [dict(r, source="ranking") for r in rows]
 
 
 def topic_hotspots(
@@ -190,54 +216,160 @@ def _split(document: str, nonce: str) -> MapParts:
     )
 
 
-def _topic_notes(db: sqlite3.Connection, topic: str, city: str | None) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class MapFilter:
+    """What a topic map keeps: merchants and notes near a point, notes created in a window.
+
+    Attributes
+    ----------
+    near
+        ``(lat, lon)`` of the centre (None: anywhere).
+    radius_km
+        The radius around ``near`` in km (set together with ``near``).
+    since
+        The first moment notes may be created at, timezone-aware (None: open).
+    until
+        The moment notes must be created before, timezone-aware (None: open).
+    """
+
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def spatial(self) -> bool:
+        """Whether a distance filter is set."""
+        return self.near is not None and self.radius_km is not None
+
+    @property
+    def timed(self) -> bool:
+        """Whether a creation window is set."""
+        return self.since is not None or self.until is not None
+
+    def within(self, lat: Any, lon: Any) -> np.ndarray:
+        """Which of the points (arrays of latitude and longitude) are within the radius."""
+        lat_arr = np.asarray(lat, dtype=float)
+        if not self.spatial or self.near is None or self.radius_km is None:
+            return np.ones(lat_arr.shape, dtype=bool)
+        lon_arr = np.asarray(lon, dtype=float)
+        dist = haversine_km(self.near[1], self.near[0], lon_arr, lat_arr)
+        return np.asarray(dist <= self.radius_km)
+
+    def created_in(self, created_at: pd.Series) -> np.ndarray:
+        """Which of the ISO-8601 creation times fall in ``[since, until)``."""
+        keep = np.ones(len(created_at), dtype=bool)
+        if not self.timed:
+            return keep
+        times = pd.to_datetime(created_at, utc=True, format="ISO8601", errors="coerce")
+        if self.since is not None:
+            keep &= (times >= pd.Timestamp(self.since)).to_numpy()
+        if self.until is not None:
+            keep &= (times < pd.Timestamp(self.until)).to_numpy()
+        return keep
+
+    def merchants(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ranked merchants within the radius (all of them without one)."""
+        if not self.spatial or not rows:
+            return rows
+        keep = self.within([r["lat"] for r in rows], [r["lon"] for r in rows])
+        return [r for r, k in zip(rows, keep, strict=True) if k]
+
+
+def _topic_notes(
+    db: sqlite3.Connection, topic: str, city: str | None, where: MapFilter | None = None
+) -> pd.DataFrame:
     """Note locations for the heat grid plus each merchant's top-confidence snippets."""
+    where = where or MapFilter()
     city_clause, params = ("AND n.city = ?", [topic, city]) if city else ("", [topic])
     heat = pd.read_sql_query(
-        "SELECT g.lat, g.lon FROM topics t JOIN geocodes g ON g.note_id = t.note_id "
+        "SELECT g.lat, g.lon, n.created_at FROM topics t JOIN geocodes g ON g.note_id = t.note_id "
         "JOIN notes n ON n.note_id = t.note_id "
         f"WHERE t.topic = ? AND g.lat IS NOT NULL AND g.lon IS NOT NULL {city_clause}",
         db,
         params=params,
     )
-    snippets = pd.read_sql_query(
-        "SELECT merchant_id, title, text, confidence FROM ("
-        " SELECT g.place_id AS merchant_id, n.title, n.text, g.confidence,"
-        "  row_number() OVER (PARTITION BY g.place_id ORDER BY g.confidence DESC, n.note_id)"
-        "  AS k FROM topics t JOIN geocodes g ON g.note_id = t.note_id"
-        "  JOIN notes n ON n.note_id = t.note_id"
-        f"  WHERE t.topic = ? AND g.precision = 'poi' {city_clause}"
-        f") WHERE k <= {_SNIPPETS}",
-        db,
-        params=params,
-    )
+    heat = heat[where.within(heat["lat"], heat["lon"]) & where.created_in(heat["created_at"])]
+    if where.spatial or where.timed:
+        # Every candidate, filtered here, then the best few per merchant.
+        snippets = pd.read_sql_query(
+            "SELECT g.place_id AS merchant_id, n.note_id, n.title, n.text, g.confidence, "
+            "g.lat, g.lon, n.created_at FROM topics t JOIN geocodes g ON g.note_id = t.note_id "
+            "JOIN notes n ON n.note_id = t.note_id "
+            f"WHERE t.topic = ? AND g.precision = 'poi' {city_clause}",
+            db,
+            params=params,
+        )
+        keep = where.within(snippets["lat"], snippets["lon"]) & where.created_in(
+            snippets["created_at"]
+        )
+        snippets = (
+            snippets[keep]
+            .sort_values(["merchant_id", "confidence", "note_id"], ascending=[True, False, True])
+            .groupby("merchant_id", sort=False)
+            .head(_SNIPPETS)
+        )
+    else:
+        snippets = pd.read_sql_query(
+            "SELECT merchant_id, title, text, confidence FROM ("
+            " SELECT g.place_id AS merchant_id, n.title, n.text, g.confidence,"
+            "  row_number() OVER (PARTITION BY g.place_id ORDER BY g.confidence DESC, n.note_id)"
+            "  AS k FROM topics t JOIN geocodes g ON g.note_id = t.note_id"
+            "  JOIN notes n ON n.note_id = t.note_id"
+            f"  WHERE t.topic = ? AND g.precision = 'poi' {city_clause}"
+            f") WHERE k <= {_SNIPPETS}",
+            db,
+            params=params,
+        )
+    heat = heat[["lat", "lon"]]
+    snippets = snippets[["merchant_id", "title", "text", "confidence"]]
     return pd.concat([heat, snippets], ignore_index=True)
 
 
 def topic_map(
-    db: sqlite3.Connection, topic: str, nonce: str, *, city: str | None = None
-) -> tuple[MapParts, int]:
+    db: sqlite3.Connection,
+    topic: str,
+    nonce: str,
+    *,
+    city: str | None = None,
+    where: MapFilter | None = None,
+) -> tuple[MapParts, list[dict[str, Any]]]:
     """The topic map for a page: the best :data:`MAX_MAP_MERCHANTS` merchants.
+
+    Parameters
+    ----------
+    db
+        The workspace.
+    topic
+        The topic id.
+    nonce
+        The page's CSP nonce.
+    city
+        Only this city's merchants and notes (None: all).
+    where
+        Distance and creation-window filters on merchants and notes (None: none).
 
     Returns
     -------
-    (MapParts, int)
-        The map and the number of the topic's merchants (before the cap).
+    (MapParts, list of dict)
+        The map and every ranked merchant of the topic that passed the filters (before
+        the cap), best first.
     """
-    ranked = merchant_ranking(db, topic=topic, city=city)
+    where = where or MapFilter()
+    ranked = where.merchants(merchant_ranking(db, topic=topic, city=city))
     shown = pd.DataFrame(
         ranked[:MAX_MAP_MERCHANTS],
         columns=["merchant_id", "name", "lat", "lon", "n_notes", "rank"],
     )
     m = build_topic_map(
         topic,
-        _topic_notes(db, topic, city),
+        _topic_notes(db, topic, city, where),
         shown,
         topic_hotspots(db, topic, city=city),
         taxonomy=taxonomy(),
         asset_prefix=_ASSET_PREFIX,
     )
-    return _split(m.get_root().render(), nonce), len(ranked)
+    return _split(m.get_root().render(), nonce), ranked
 
 
 def merchant_map(merchant: dict[str, Any], nonce: str) -> MapParts:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -14,9 +17,9 @@ from web.db import get_db
 from web.i18n import i18n_context, keep_lang, vary_on_language
 from web.maps import (
     MAX_MAP_MERCHANTS,
+    MapFilter,
     has_table,
     merchant_map,
-    merchant_ranking,
     taxonomy,
     topic_map,
 )
@@ -33,6 +36,9 @@ bp.after_request(vary_on_language)
 NOTES_PER_PAGE: Final = 20
 #: Interaction kinds in funnel order.
 FUNNEL_KINDS: Final = ("view", "like", "comment", "collect", "forward", "visit")
+#: The largest radius a topic map accepts, in km (half the Earth's circumference).
+MAX_RADIUS_KM: Final = 20_038.0
+_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=1)
@@ -122,14 +128,91 @@ def _page_number(value: str | None) -> int:
     return page
 
 
+def _near(value: str | None) -> tuple[float, float] | None:
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        abort(400, description=f"near {value!r} is not LAT,LON (for example 30.2480,120.1580)")
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        abort(
+            400,
+            description=f"near {value!r} is out of range: latitude -90..90, longitude -180..180",
+        )
+    return lat, lon
+
+
+def _radius(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        radius = float(value)
+    except ValueError:
+        abort(400, description=f"radius_km {value!r} is not a number")
+    if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_KM):
+        abort(
+            400,
+            description=f"radius_km {value!r} is out of range: above 0, at most {MAX_RADIUS_KM:g}",
+        )
+    return radius
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400, description=f"{name} {value!r} is not a date (YYYY-MM-DD)")
+
+
+def _map_filter() -> MapFilter:
+    """The topic map's filters from the query: ``near`` + ``radius_km``, ``since``/``until``.
+
+    Dates are whole days in UTC; ``until`` includes its day.
+    """
+    near = _near(request.args.get("near"))
+    radius = _radius(request.args.get("radius_km"))
+    if (near is None) != (radius is None):
+        abort(400, description="near and radius_km go together: give both or neither")
+    since = _day(request.args.get("since"), "since")
+    until = _day(request.args.get("until"), "until")
+    if since is not None and until is not None and since > until:
+        abort(400, description=f"since {since.isoformat()} is after until {until.isoformat()}")
+
+    def moment(day: date | None, *, end: bool) -> datetime | None:
+        if day is None:
+            return None
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return start + timedelta(days=1) if end else start
+
+    return MapFilter(
+        near=near,
+        radius_km=radius,
+        since=moment(since, end=False),
+        until=moment(until, end=True),
+    )
+
+
 @bp.get("/map/<topic>")
 def topic_page(topic: str) -> ResponseReturnValue:
-    """The topic map: hotspots, merchants by rank, note heat (``?city=`` filters)."""
+    """The topic map: hotspots, merchants by rank, note heat.
+
+    ``?city=`` keeps one city; ``?near=LAT,LON&radius_km=R`` keeps merchants and notes within
+    R km; ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` keeps notes created in those days.
+    """
     if topic not in taxonomy():
         abort(404, description=f"there is no topic {topic!r}")
     city = request.args.get("city") or None
+    where = _map_filter()
     db = get_db()
-    parts, n_merchants = topic_map(db, topic, csp_nonce(), city=city)
+    parts, ranked = topic_map(db, topic, csp_nonce(), city=city, where=where)
     cities = [
         r[0]
         for r in db.execute(
@@ -137,17 +220,20 @@ def topic_page(topic: str) -> ResponseReturnValue:
             (topic,),
         )
     ]
-    top = merchant_ranking(db, topic=topic, city=city, limit=20)
+    filters = {
+        k: request.args[k] for k in ("near", "radius_km", "since", "until") if request.args.get(k)
+    }
     return render_template(
         "map.html",
         topic=topic,
         label=taxonomy().label(topic),
         city=city,
         cities=cities,
+        filters=filters,
         parts=parts,
-        n_merchants=n_merchants,
+        n_merchants=len(ranked),
         parts_cap=MAX_MAP_MERCHANTS,
-        top=top,
+        top=ranked[:20],
     )
 
 
