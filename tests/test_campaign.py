@@ -90,7 +90,7 @@ def campaign(db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     return build_campaign(db, topic="coffee", out_dir=out, city="上海", top=5)
 
 
-def test_writes_the_four_files(campaign: dict[str, Any]) -> None:
+def test_writes_the_four_files(campaign: dict[str, Any], db: Path) -> None:
     out = Path(campaign["out_dir"])
     for name in ("index.html", "merchants.csv", "campaign.json", "brief.md"):
         assert (out / name).is_file(), name
@@ -98,9 +98,16 @@ def test_writes_the_four_files(campaign: dict[str, Any]) -> None:
     rows = _csv(out / "merchants.csv")
     assert list(rows[0]) == list(MERCHANT_COLUMNS)
     assert 1 <= len(rows) <= 5
-    counts = [int(r["notes_in_window"]) for r in rows]
-    assert counts == sorted(counts, reverse=True)
-    assert all(r["why"] for r in rows)
+    # ordered by the loop ranking's score; merchants flagged as manufactured are left out
+    conn = sqlite3.connect(db)
+    ranking = {
+        r[0]: (r[1], r[2]) for r in conn.execute("SELECT merchant_id, score, flagged FROM ranking")
+    }
+    conn.close()
+    scores = [ranking[r["merchant_id"]][0] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert not any(ranking[r["merchant_id"]][1] for r in rows)
+    assert all("by loop score" in r["why"] for r in rows)
     data = json.loads((out / "campaign.json").read_text("utf-8"))
     assert {"criteria", "merchants", "hotspots", "route", "reach"} <= set(data)
     assert data["criteria"]["city"] == "上海" and data["criteria"]["top"] == 5

@@ -12,8 +12,10 @@ standard :mod:`sqlite3` module) and writes an output folder:
 
 Selection: notes classified as the topic (``topics``), geocoded to a merchant
 (``geocodes.precision = 'poi'`` and the place is a ``merchant``), in the city
-(``places.city``) or within ``radius_km`` of ``near``, created in ``[since, until]``;
-merchants are ranked by the count of those notes, ties by name.
+(``places.city``) or within ``radius_km`` of ``near``, created in ``[since, until]``.
+The selected merchants are ranked by their loop score from the workspace's ``ranking``
+table, leaving out merchants flagged as manufactured, then by the count of those notes;
+without a ranking, by the count of notes alone, ties by name.
 
 Walking distances are great-circle distances multiplied by :data:`STREET_FACTOR` (1.3), a
 common detour factor for city street networks; no street graph is downloaded.
@@ -330,8 +332,24 @@ def _merchant_hotspots(hotspots: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _loop_scores(conn: sqlite3.Connection) -> dict[str, tuple[float, int]]:
+    """merchant_id -> (loop score, flagged) from the ranking table, when it exists."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ranking'"
+    ).fetchone()
+    if not has:
+        return {}
+    rows = conn.execute("SELECT merchant_id, score, flagged FROM ranking").fetchall()
+    return {str(r[0]): (float(r[1]), int(r[2])) for r in rows}
+
+
 def _shortlist(
-    sel: pd.DataFrame, *, top: int, hotspot_of: dict[str, dict[str, Any]], scope: str
+    sel: pd.DataFrame,
+    *,
+    top: int,
+    hotspot_of: dict[str, dict[str, Any]],
+    scope: str,
+    loop: dict[str, tuple[float, int]] | None = None,
 ) -> pd.DataFrame:
     grouped = (
         sel.groupby("merchant_id", as_index=False)
@@ -340,18 +358,33 @@ def _shortlist(
     )  # fmt: skip
     total = int(sel["note_id"].nunique())
     n_merchants = len(grouped)
-    grouped = grouped.sort_values(
-        ["notes_in_window", "name", "merchant_id"], ascending=[False, True, True], kind="stable"
-    ).head(top)
+    if loop:
+        # Ranked by the loop (how well notes turn into visits and new notes), and merchants
+        # whose loop looks manufactured are left out of a campaign.
+        grouped["loop_score"] = [loop.get(m, (float("nan"), 0))[0] for m in grouped.merchant_id]
+        flagged = [bool(loop.get(m, (0.0, 0))[1]) for m in grouped.merchant_id]
+        grouped = grouped[~pd.Series(flagged, index=grouped.index)]
+        order = ["loop_score", "notes_in_window", "name", "merchant_id"]
+        grouped = grouped.sort_values(
+            order, ascending=[False, False, True, True], kind="stable", na_position="last"
+        ).head(top)
+        basis = "by loop score"
+    else:
+        grouped = grouped.sort_values(
+            ["notes_in_window", "name", "merchant_id"], ascending=[False, True, True], kind="stable"
+        ).head(top)
+        basis = "by notes in the window"
     grouped.insert(0, "rank", range(1, len(grouped) + 1))
     grouped["share_of_topic_notes"] = (grouped["notes_in_window"] / total).round(4)
     grouped["hotspot_id"] = [hotspot_of.get(m, {}).get("hotspot_id") for m in grouped.merchant_id]
     grouped["hotspot"] = [hotspot_of.get(m, {}).get("name") for m in grouped.merchant_id]
     whys = []
     for row in grouped.itertuples():
+        loop_part = f" (loop score {row.loop_score:.2f})" if loop else ""
         why = (
-            f"#{row.rank} of {n_merchants} merchants {scope} by notes in the window: "
-            f"{row.notes_in_window} notes, {row.share_of_topic_notes:.1%} of the selection"
+            f"#{row.rank} of {n_merchants} merchants {scope} {basis}{loop_part}: "
+            f"{row.notes_in_window} notes in the window, "
+            f"{row.share_of_topic_notes:.1%} of the selection"
         )
         if row.hotspot:
             why += f"; in hotspot {row.hotspot}"
@@ -696,7 +729,10 @@ def build_campaign(
         )
         hotspots = _topic_hotspots(conn, topic)
         scope = f"in {city}" if city else (f"within {radius_km:g} km" if near_pt else "overall")
-        short = _shortlist(sel, top=int(top), hotspot_of=_merchant_hotspots(hotspots), scope=scope)
+        loop = _loop_scores(conn)
+        short = _shortlist(
+            sel, top=int(top), hotspot_of=_merchant_hotspots(hotspots), scope=scope, loop=loop
+        )
         events = _events(conn, list(topic_notes["note_id"]), list(short["merchant_id"]))
     finally:
         conn.close()
@@ -738,7 +774,11 @@ def build_campaign(
         "until_exclusive": window.until.isoformat() if window.until else None,
         "window": window.label(),
         "selection": "topic notes geocoded to a merchant (precision poi) in the area and window",
-        "ranking": "notes in the window, ties by name",
+        "ranking": (
+            "loop score from the ranking, flagged merchants left out; then notes in the window"
+            if loop
+            else "notes in the window, ties by name"
+        ),
         "selected_notes": int(sel["note_id"].nunique()),
         "selected_merchants": int(sel["merchant_id"].nunique()),
     }
