@@ -44,6 +44,10 @@ __all__ = [
     "explain_note",
     "hotspots_table",
     "note_topics",
+    "place_priors",
+    "places_frame",
+    "store_geocodes",
+    "store_topics",
     "workspace_themes",
 ]
 
@@ -100,13 +104,14 @@ class BuildReport:
         return out
 
 
-def _places(conn: sqlite3.Connection) -> pd.DataFrame:
+def places_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    """The workspace's places in SPEC.md's columns (the gazetteer's input)."""
     cols = ", ".join(PLACE_COLUMNS)
     rows = conn.execute(f"SELECT {cols} FROM places ORDER BY place_id").fetchall()
     return pd.DataFrame([tuple(r) for r in rows], columns=list(PLACE_COLUMNS))
 
 
-def _priors(conn: sqlite3.Connection) -> pd.Series:
+def place_priors(conn: sqlite3.Connection) -> pd.Series:
     """How often each place is tagged as a note's poi_id: a popularity prior."""
     rows = conn.execute(
         "SELECT poi_id, count(*) FROM notes WHERE poi_id IS NOT NULL GROUP BY poi_id"
@@ -144,10 +149,61 @@ _UPSERT_GEOCODE: Final = (
 )
 
 
+def store_geocodes(
+    ws: Workspace, rows: list[Any], gazetteer: Any, *, priors: pd.Series, rev: str
+) -> int:
+    """Geocode one batch of notes and store their geocodes in one transaction.
+
+    Parameters
+    ----------
+    ws
+        The open workspace.
+    rows
+        Note rows: :data:`~loopmap.formats.NOTE_COLUMNS` (tags as JSON text), then the
+        note's ``row_hash``.
+    gazetteer
+        A :class:`geo.gazetteer.Gazetteer` of the workspace's places.
+    priors
+        Popularity prior per place_id.
+    rev
+        The ``places_rev`` the gazetteer was built from.
+
+    Returns
+    -------
+    int
+        The number of notes geocoded.
+    """
+    from geo.geocode import geocode_notes
+
+    frame = pd.DataFrame.from_records(rows, columns=[*NOTE_COLUMNS, "note_hash"])
+    frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
+    result = geocode_notes(frame, gazetteer, priors=priors)
+    result["note_hash"] = frame["note_hash"].to_numpy()
+    with ws.transaction() as tx:
+        tx.executemany(_UPSERT_GEOCODE, _geocode_rows(result, rev))
+    return len(frame)
+
+
+def store_topics(ws: Workspace, rows: list[Any], model: Any) -> int:
+    """Classify one batch of notes (note_id, title, text, tags) and store their topics.
+
+    Notes that already have a topic keep it. Returns the number of notes classified.
+    """
+    from topics.classify import classify_notes
+
+    result = classify_notes(_notes_frame(rows), model)
+    with ws.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO topics(note_id, topic, score) VALUES (?, ?, ?) "
+            "ON CONFLICT(note_id) DO NOTHING",
+            list(result.itertuples(index=False, name=None)),
+        )
+    return len(result)
+
+
 def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: bool) -> bool:
     """Geocode stale notes; return whether anything changed."""
     from geo.gazetteer import Gazetteer
-    from geo.geocode import geocode_notes
 
     started = time.perf_counter()
     rev = ws.get_meta("places_rev", "0") or "0"
@@ -157,8 +213,8 @@ def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: 
     from_clause = "FROM notes n LEFT JOIN geocodes g ON g.note_id = n.note_id"
     todo = conn.execute(f"SELECT count(*) {from_clause} WHERE {where}", {"rev": rev}).fetchone()[0]
     if todo:
-        gazetteer = Gazetteer.from_places(_places(conn))
-        priors = _priors(conn)
+        gazetteer = Gazetteer.from_places(places_frame(conn))
+        priors = place_priors(conn)
         cols = ", ".join(f"n.{c}" for c in NOTE_COLUMNS)
         # A separate read-only connection reads a consistent snapshot while we write.
         reader = connect(ws.path, readonly=True)
@@ -171,14 +227,9 @@ def _geocode_stage(ws: Workspace, report: BuildReport, *, full: bool, progress: 
                 total=todo, unit="note", desc="geocode", disable=None if progress else True
             ) as bar:
                 while batch := cursor.fetchmany(GEOCODE_CHUNK):
-                    frame = pd.DataFrame.from_records(batch, columns=[*NOTE_COLUMNS, "note_hash"])
-                    frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
-                    result = geocode_notes(frame, gazetteer, priors=priors)
-                    result["note_hash"] = frame["note_hash"].to_numpy()
-                    with ws.transaction() as tx:
-                        tx.executemany(_UPSERT_GEOCODE, _geocode_rows(result, rev))
-                    report.geocoded += len(frame)
-                    bar.update(len(frame))
+                    done = store_geocodes(ws, batch, gazetteer, priors=priors, rev=rev)
+                    report.geocoded += done
+                    bar.update(done)
         finally:
             reader.close()
     report.located = conn.execute("SELECT count(*) FROM geocodes WHERE lat IS NOT NULL").fetchone()[
@@ -222,7 +273,7 @@ def _topic_stage(
     ws: Workspace, report: BuildReport, taxonomy: Any, *, changed: bool, progress: bool
 ) -> bool:
     """Train the topic model and classify every note; return whether it ran."""
-    from topics.classify import classify_notes, model_to_bytes, train_topic_model
+    from topics.classify import model_to_bytes, train_topic_model
 
     conn = ws.conn
     stamp = f"{ws.get_meta('places_rev', '0')}:{ws.get_meta('taxonomy_rev', '0')}"
@@ -260,13 +311,7 @@ def _topic_stage(
                 total=report.notes, unit="note", desc="topics", disable=None if progress else True
             ) as bar:
                 while batch := cursor.fetchmany(TOPIC_CHUNK):
-                    result = classify_notes(_notes_frame(batch), model)
-                    with ws.transaction() as tx:
-                        tx.executemany(
-                            "INSERT INTO topics(note_id, topic, score) VALUES (?, ?, ?)",
-                            list(result.itertuples(index=False, name=None)),
-                        )
-                    bar.update(len(result))
+                    bar.update(store_topics(ws, batch, model))
         finally:
             reader.close()
     ws.set_meta("topics_stamp", stamp)
@@ -350,7 +395,7 @@ def _hotspot_stage(ws: Workspace, report: BuildReport, taxonomy: Any, *, changed
         return
     started = time.perf_counter()
     conn = ws.conn
-    places = _places(conn)
+    places = places_frame(conn)
     points = _hotspot_points(conn, places, taxonomy)
     previous = hotspots_table(conn)
     hotspots = hotspots_from_points(points, places, previous=previous if len(previous) else None)
@@ -602,6 +647,6 @@ def workspace_themes(ws: Workspace, *, n_themes: int = 12, random_state: int = 0
         _taxonomy(ws),
         n_themes=n_themes,
         random_state=random_state,
-        places=_places(conn),
+        places=places_frame(conn),
         geocodes=geocodes,
     )

@@ -14,16 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-import pandas as pd
-
-from loopmap.build import (
-    _UPSERT_GEOCODE,
-    _geocode_rows,
-    _notes_frame,
-    _places,
-    _priors,
-)
+from loopmap.build import place_priors, places_frame, store_geocodes, store_topics
 from loopmap.formats import NOTE_COLUMNS
 from loopmap.store import Workspace
 
@@ -57,7 +48,7 @@ def _gazetteer(ws: Workspace) -> tuple[Any, str]:
         kept = _gazetteers.get(key)
     if kept is not None and kept[0] == rev:
         return kept[1], rev
-    gazetteer = Gazetteer.from_places(_places(ws.conn))
+    gazetteer = Gazetteer.from_places(places_frame(ws.conn))
     with _lock:
         _gazetteers[key] = (rev, gazetteer)
     return gazetteer, rev
@@ -83,8 +74,6 @@ def _topic_model(ws: Workspace) -> Any | None:
 
 
 def _geocode(ws: Workspace) -> int:
-    from geo.geocode import geocode_notes
-
     cols = ", ".join(f"n.{c}" for c in NOTE_COLUMNS)
     query = (
         f"SELECT {cols}, n.row_hash FROM notes n LEFT JOIN geocodes g ON g.note_id = n.note_id "
@@ -95,43 +84,27 @@ def _geocode(ws: Workspace) -> int:
     while batch := [tuple(r) for r in ws.conn.execute(query, (LIVE_CHUNK,)).fetchall()]:
         if gazetteer is None:
             gazetteer, rev = _gazetteer(ws)
-            priors = _priors(ws.conn)
-        frame = pd.DataFrame.from_records(batch, columns=[*NOTE_COLUMNS, "note_hash"])
-        frame["tags"] = [orjson.loads(t) for t in frame["tags"]]
-        result = geocode_notes(frame, gazetteer, priors=priors)
-        result["note_hash"] = frame["note_hash"].to_numpy()
-        with ws.transaction() as tx:
-            tx.executemany(_UPSERT_GEOCODE, _geocode_rows(result, str(rev)))
-        done += len(frame)
+            priors = place_priors(ws.conn)
+        done += store_geocodes(ws, batch, gazetteer, priors=priors, rev=str(rev))
         if len(batch) < LIVE_CHUNK:
             break
     return done
 
 
 def _classify(ws: Workspace) -> int:
-    from topics.classify import classify_notes
-
     query = (
         "SELECT n.note_id, n.title, n.text, n.tags FROM notes n "
         "LEFT JOIN topics t ON t.note_id = n.note_id WHERE t.note_id IS NULL "
         "ORDER BY n.rowid LIMIT ?"
     )
-    first = ws.conn.execute(query, (1,)).fetchone()
-    if first is None:
+    if ws.conn.execute(query, (1,)).fetchone() is None:
         return 0
     model = _topic_model(ws)
     if model is None:
         return 0
     done = 0
     while batch := ws.conn.execute(query, (LIVE_CHUNK,)).fetchall():
-        result = classify_notes(_notes_frame(batch), model)
-        with ws.transaction() as tx:
-            tx.executemany(
-                "INSERT INTO topics(note_id, topic, score) VALUES (?, ?, ?) "
-                "ON CONFLICT(note_id) DO NOTHING",
-                list(result.itertuples(index=False, name=None)),
-            )
-        done += len(result)
+        done += store_topics(ws, batch, model)
         if len(batch) < LIVE_CHUNK:
             break
     return done
