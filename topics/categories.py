@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CATEGORY_TOPICS", "OTHER", "TOPICS", "topic_for_category"]
+__all__ = ["CATEGORY_TOPICS", "OTHER", "TOPICS", "normalise_category", "topic_for_category"]
 
 #: The topic ids, in SPEC.md's order. Stable: other modules and outputs key on them.
 TOPICS: Final[tuple[str, ...]] = (
@@ -188,7 +188,7 @@ CATEGORY_TOPICS: dict[str, str] = {
 }
 
 
-def _normalise(category: str) -> str:
+def normalise_category(category: str) -> str:
     """``"Amenity=Cafe"`` -> ``"cafe"``; ``"Guest House"`` -> ``"guest_house"``."""
     text = category.strip().casefold()
     for sep in ("=", ":"):
@@ -224,4 +224,4 @@ def topic_for_category(category: str | None) -> str:
     """
     if not isinstance(category, str) or not category.strip():
         return OTHER
-    return CATEGORY_TOPICS.get(_normalise(category), OTHER)
+    return CATEGORY_TOPICS.get(normalise_category(category), OTHER)

@@ -38,7 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from topics.categories import OTHER, _normalise
+from topics.categories import OTHER, normalise_category
 from topics.categories import topic_for_category as _default_topic_for_category
 
 __all__ = ["Taxonomy", "TaxonomyError", "Topic", "load_taxonomy"]
@@ -169,7 +169,7 @@ class Taxonomy:
         """
         if not isinstance(category, str) or not category.strip():
             return OTHER
-        topic = self._by_category.get(_normalise(category))
+        topic = self._by_category.get(normalise_category(category))
         if topic is None:
             topic = _default_topic_for_category(category)
         return topic if topic in self._by_id else OTHER
@@ -328,7 +328,7 @@ def _string_list(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]
         if key == "hashtags":
             text = text.lstrip("#").strip().casefold()
         elif key == "categories":
-            text = _normalise(text)
+            text = normalise_category(text)
         elif key == "keywords_en":
             text = text.casefold()
         if not text:
