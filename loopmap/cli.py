@@ -32,6 +32,30 @@ EXIT_REJECTED = 1
 EXIT_INTERRUPTED = 130
 
 
+def _check_tiles(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from topics.tiles import tile_provider
+
+    try:
+        tile_provider(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def tiles_option(func: F) -> F:
+    """Add the ``--tiles`` option of the commands that serve maps."""
+    return click.option(
+        "--tiles",
+        default="osm",
+        envvar="LOOPMAP_TILES",
+        show_default=True,
+        show_envvar=True,
+        callback=_check_tiles,
+        help="Base map: osm, amap (AutoNavi, GCJ-02), none, or a tile URL template "
+        "(https://host/{z}/{x}/{y}.png, add |gcj02 for a GCJ-02 server).",
+    )(func)
+
+
 def db_option(func: F) -> F:
     """Add the ``--db`` option every command takes."""
     return click.option(
@@ -544,18 +568,21 @@ def campaign_cmd(
     "--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
 )
 @click.option("--dev", is_flag=True, help="Flask's development server with debug and reload.")
+@tiles_option
 @db_option
-def serve_cmd(host: str, port: int, workers: int, dev: bool, db: Path) -> None:
+def serve_cmd(host: str, port: int, workers: int, dev: bool, tiles: str, db: Path) -> None:
     """Serve the web application (production WSGI server; --dev for Flask's).
 
     \b
     Example:
       loopmap serve --port 8000
+      loopmap serve --tiles amap     # AutoNavi tiles in GCJ-02, points shifted to match
+      loopmap serve --tiles none     # no base map: district outlines only
     """
-    _serve(db, host=host, port=port, workers=workers, dev=dev)
+    _serve(db, host=host, port=port, workers=workers, dev=dev, tiles=tiles)
 
 
-def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
+def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool, tiles: str = "osm") -> None:
     import socket
 
     from waitress import serve
@@ -576,7 +603,12 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool) -> None:
         raise click.ClickException(msg) from None
     token = os.environ.get("LOOPMAP_INGEST_TOKEN") or None
     app = create_app(
-        {"DB_PATH": str(db.resolve()), "INGEST_TOKEN": token, "INGEST": make_ingest(db.resolve())}
+        {
+            "DB_PATH": str(db.resolve()),
+            "INGEST_TOKEN": token,
+            "INGEST": make_ingest(db.resolve()),
+            "TILES": tiles,
+        }
     )
     url = f"http://{host}:{port}/"
     click.echo(f"loopmap serving {db} at {url} (Ctrl-C to stop)")
@@ -649,9 +681,17 @@ def _sample(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Prepare the workspace and stop.")
+@tiles_option
 @db_option
 def demo_cmd(
-    out_dir: Path, n_notes: int, seed: int, host: str, port: int, no_serve: bool, db: Path
+    out_dir: Path,
+    n_notes: int,
+    seed: int,
+    host: str,
+    port: int,
+    no_serve: bool,
+    tiles: str,
+    db: Path,
 ) -> None:
     """Sample city -> import -> build -> serve, in one command.
 
@@ -691,7 +731,7 @@ def demo_cmd(
         click.echo("[4/4] done; serve it with: loopmap serve")
         return
     click.echo("[4/4] serving")
-    _serve(db, host=host, port=port, workers=4, dev=False)
+    _serve(db, host=host, port=port, workers=4, dev=False, tiles=tiles)
 
 
 def main() -> None:

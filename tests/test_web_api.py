@@ -147,7 +147,14 @@ def test_notes_geojson_in_bbox(client: FlaskClient) -> None:
         lon, lat = f["geometry"]["coordinates"]
         assert 120.0 <= lon <= 120.5 and 30.0 <= lat <= 30.5
         assert f["properties"]["topic"] == "coffee"
-        assert set(f["properties"]) == {"note_id", "topic", "place_id", "precision", "title"}
+        assert set(f["properties"]) == {
+            "note_id",
+            "topic",
+            "place_id",
+            "precision",
+            "created_at",
+            "title",
+        }
     titles = {f["properties"]["title"] for f in body["features"]}
     assert PAYLOADS[0] in titles  # plain JSON string, for the client to render as text
     assert "<img" not in r.get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,66 @@ def test_merchant_page_runs_no_payload(base_url: str, browser: object) -> None:
     assert browser.execute_script("return window.loopmapTopicMap.merchants.length") == 1
     assert browser.execute_script("return window.__pwned === undefined")
     assert "window.__pwned" in browser.find_element("tag name", "body").text
+
+
+def _state(browser: object) -> dict:
+    return browser.execute_script(
+        "var t = window.loopmapTopicMap;"
+        "return {loads: t.loads, errors: t.errors, heat: t.heatCells, notes: t.notes,"
+        " districts: t.districts, ids: t.merchants.map(function (e) { return e.m.id; })};"
+    )
+
+
+def test_map_loads_its_viewport_from_the_api(base_url: str, browser: object) -> None:
+    browser.get(f"{base_url}/map/coffee")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: _state(d)["loads"] >= 3 and _state(d)["districts"] > 0)
+    first = _state(browser)
+    assert first["errors"] == 0 and first["heat"] > 0 and first["notes"] > 0
+    assert "hz-evil" not in first["ids"] or len(first["ids"]) > 1
+    # zoom onto the hostile merchant: the merchants and heat of that view are fetched
+    browser.execute_script("window.loopmapTopicMap.map.setView([30.2480, 120.1580], 17)")
+    wait.until(lambda d: "hz-evil" in _state(d)["ids"] and _state(d)["loads"] > first["loads"])
+    here = _state(browser)
+    assert here["errors"] == 0 and here["notes"] < first["notes"]
+    # its popup fetches its notes; the payloads arrive as text
+    browser.execute_script(
+        "window.loopmapTopicMap.merchants.filter(function (e) { return e.m.id === 'hz-evil'; })"
+        "[0].marker.openPopup()"
+    )
+    wait.until(
+        lambda d: d.execute_script("return document.querySelectorAll('.lm-popup li').length")
+    )
+    popup = browser.find_element("css selector", ".lm-popup").text
+    assert "onerror" in popup and "${alert(1)}" in popup
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert not browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length")
+
+
+def test_time_slider_reloads_the_heat_for_its_window(base_url: str, browser: object) -> None:
+    browser.get(f"{base_url}/map/coffee")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: _state(d)["loads"] >= 2 and _state(d)["notes"] is not None)
+    browser.execute_script("window.loopmapTopicMap.map.setView([20, 120], 2)")
+    wait.until(lambda d: d.execute_script("return window.loopmapTopicMap.map.getZoom()") == 2)
+    data = browser.execute_script(
+        "return JSON.parse(document.querySelector('script[type=\"application/json\"]')"
+        ".textContent).api.days"
+    )
+    first = date.fromisoformat(data[0])
+    lo = (date(2025, 4, 1) - first).days
+    hi = (date(2025, 4, 30) - first).days
+    expected = browser.execute_async_script(
+        "var done = arguments[0];"
+        "fetch('/api/heat?topic=coffee&since=2025-04-01&until=2025-04-30')"
+        ".then(function (r) { return r.json(); }).then(function (b) { done(b.notes); });"
+    )
+    assert expected > 0
+    browser.execute_script(
+        "var s = window.loopmapTopicMap.slider;"
+        f"s.from.value = '{lo}'; s.to.value = '{hi}';"
+        "s.to.dispatchEvent(new Event('change'));"
+    )
+    wait.until(lambda d: _state(d)["notes"] == expected)
+    label = browser.find_element("css selector", ".lm-time").text
+    assert "2025-04-01 – 2025-04-30" in label

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -214,6 +217,12 @@ def test_bad_map_filters_answer_400(client: FlaskClient, query: str, reason: str
     assert reason in r.get_data(as_text=True)
 
 
+def _map_data(page: str) -> dict[str, Any]:
+    found = re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', page, re.S)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
 def test_near_keeps_merchants_and_notes_within_the_radius(
     client: FlaskClient, workspace: Path, map_inputs: list[dict[str, Any]]
 ) -> None:
@@ -224,25 +233,39 @@ def test_near_keeps_merchants_and_notes_within_the_radius(
     assert near.status_code == 200
     assert "radius_km=1.5" in near.get_data(as_text=True)
     (all_in, near_in) = map_inputs
-    merchants, notes = near_in["merchants"], _heat(near_in["notes"])
+    merchants = near_in["merchants"]
     assert 0 < len(merchants) < len(all_in["merchants"])
     assert (haversine_km(lon, lat, merchants["lon"], merchants["lat"]) <= radius).all()
-    assert 0 < len(notes) < len(_heat(all_in["notes"]))
-    assert (haversine_km(lon, lat, notes["lon"], notes["lat"]) <= radius).all()
+    # the page embeds no notes: its heat comes from the API with the page's filters
+    assert _heat(near_in["notes"]).empty
+    api = _map_data(near.get_data(as_text=True))["api"]
+    assert api["params"]["near"] == f"{lat},{lon}" and api["params"]["radius_km"] == "1.5"
+    heat = client.get(
+        "/api/heat?" + urlencode({k: v for k, v in api["params"].items() if v} | {"zoom": 14})
+    ).get_json()
     with sqlite3.connect(workspace) as conn:
         points = conn.execute(
             "SELECT g.lat, g.lon FROM topics t JOIN geocodes g USING (note_id) "
             "WHERE t.topic = 'coffee' AND g.lat IS NOT NULL"
         ).fetchall()
     inside = sum(1 for a, b in points if haversine_km(lon, lat, b, a) <= radius)
-    assert len(notes) == inside
+    assert 0 < heat["notes"] == inside < len(points)
+    for south, west, north, east, *_ in heat["cells"]:  # every cell touches the circle
+        clat, clon = min(max(lat, south), north), min(max(lon, west), east)
+        assert haversine_km(lon, lat, clon, clat) <= radius + 0.01
+    merchants_api = client.get(
+        f"/api/merchants?topic=coffee&near={lat},{lon}&radius_km={radius}&limit=5000"
+    ).get_json()["merchants"]
+    assert {m["merchant_id"] for m in merchants_api} >= set(merchants["merchant_id"])
+    assert all(haversine_km(lon, lat, m["lon"], m["lat"]) <= radius for m in merchants_api)
 
 
-def test_since_until_keep_notes_created_in_the_window(
-    client: FlaskClient, workspace: Path, map_inputs: list[dict[str, Any]]
-) -> None:
+def test_since_until_keep_notes_created_in_the_window(client: FlaskClient, workspace: Path) -> None:
     r = client.get("/map/coffee?since=2025-04-01&until=2025-04-30")
     assert r.status_code == 200
+    api = _map_data(r.get_data(as_text=True))["api"]
+    assert (api["since"], api["until"]) == ("2025-04-01", "2025-04-30")
+    assert api["days"][0] <= "2025-04-01" <= api["days"][1]
     with sqlite3.connect(workspace) as conn:
         expected = conn.execute(
             "SELECT count(*) FROM topics t JOIN geocodes g USING (note_id) "
@@ -250,7 +273,11 @@ def test_since_until_keep_notes_created_in_the_window(
             "AND n.created_at >= '2025-04-01' AND n.created_at < '2025-05-01'"
         ).fetchone()[0]
     assert expected > 0
-    assert len(_heat(map_inputs[0]["notes"])) == expected
+    heat = client.get("/api/heat?topic=coffee&since=2025-04-01&until=2025-04-30").get_json()
+    assert heat["notes"] == expected
     assert client.get("/map/coffee?since=2030-01-01").status_code == 200
-    assert len(_heat(map_inputs[1]["notes"])) == 0
-    assert map_inputs[1]["notes"]["merchant_id"].dropna().empty
+    assert client.get("/api/heat?topic=coffee&since=2030-01-01").get_json()["notes"] == 0
+    notes = client.get("/api/notes?topic=coffee&since=2025-04-01&until=2025-04-30&limit=5000")
+    created = [f["properties"]["created_at"] for f in notes.get_json()["features"]]
+    assert len(created) == expected
+    assert all("2025-04-01" <= c < "2025-05-01" for c in created)

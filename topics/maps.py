@@ -33,6 +33,7 @@ from jinja2 import Template
 from shapely.geometry.base import BaseGeometry
 
 from topics.assets import localize_map
+from topics.tiles import PROVIDERS, TileProvider, display_points, tile_provider
 
 __all__ = [
     "RANK_COLORS",
@@ -40,6 +41,8 @@ __all__ = [
     "heat_cells",
     "json_for_script",
     "rank_color",
+    "shift_cells",
+    "to_display",
 ]
 
 logger = logging.getLogger(__name__)
@@ -280,12 +283,25 @@ _STYLE: Final = """
 .lm-popup ul{margin:4px 0 0;padding-left:16px}
 .lm-popup li{margin-bottom:3px}
 .lm-label{font:11px sans-serif}
+.lm-time input[type=range]{width:200px;display:block}
+.lm-time button{margin-top:3px;font-size:12px}
+.lm-count{color:#555}
+.leaflet-tooltip.lm-district-tip{background:none;border:none;box-shadow:none;padding:0;
+ color:#333;font:bold 11px sans-serif;text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}
+.leaflet-tooltip.lm-district-tip:before{display:none}
+.lm-small .lm-district-tip{display:none}
 </style>
 """
 
 
 class _TopicLayers(MacroElement):  # type: ignore[misc]
-    """Draws hotspots, heat, merchants, a legend and a search box from one JSON block."""
+    """Draws hotspots, heat, merchants, a legend, a search box and a time slider.
+
+    Everything starts from one JSON block. With ``data.api`` set (the web app), the heat and
+    the merchants are reloaded from the API for the viewport and zoom whenever the map
+    moves, the time slider reloads the heat for its window, popups fetch their notes, and
+    district outlines are fetched once.
+    """
 
     _template = Template(
         """
@@ -296,23 +312,66 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
 (function () {
   var map = {{ this._parent.get_name() }};
   var data = JSON.parse(document.getElementById("{{ this.data_id }}").textContent);
+  var api = data.api || null;
   var heatLayer = {{ this.heat_layer }};
   var hotspotLayer = {{ this.hotspot_layer }};
   var merchantLayer = {{ this.merchant_layer }};
+  var districtLayer = {{ this.district_layer }};
+  var heatRenderer = L.canvas({padding: 0.3});
+  var state = {since: api ? api.since : null, until: api ? api.until : null, query: ""};
+  var exported = {map: map, merchants: [], hotspots: data.hotspots.length, heatCells: 0,
+                  notes: null, loads: 0, errors: 0, districts: 0};
+  window.loopmapTopicMap = exported;
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== null && text !== undefined) { e.textContent = String(text); }
     if (cls) { e.className = cls; }
     return e;
   }
-  data.heat.forEach(function (c) {
-    L.rectangle([[c[0], c[1]], [c[2], c[3]]], {
-      stroke: false, fillColor: data.heatColor, fillOpacity: c[5]
-    }).bindTooltip(el("span", c[4] + (c[4] === 1 ? " note" : " notes"))).addTo(heatLayer);
-  });
+  function query(params) {
+    return Object.keys(params).filter(function (k) {
+      return params[k] !== null && params[k] !== undefined && params[k] !== "";
+    }).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
+    }).join("&");
+  }
+  function withBase(extra) {
+    var p = {};
+    Object.keys(api.params).forEach(function (k) { p[k] = api.params[k]; });
+    Object.keys(extra).forEach(function (k) { p[k] = extra[k]; });
+    return p;
+  }
+  var pending = {};
+  function getJSON(name, url, done) {
+    if (pending[name] && typeof pending[name].abort === "function") { pending[name].abort(); }
+    var ctl = (typeof AbortController === "function") ? new AbortController() : null;
+    pending[name] = ctl;
+    fetch(url, {credentials: "same-origin", signal: ctl ? ctl.signal : undefined})
+      .then(function (r) {
+        if (!r.ok) { throw new Error(name + ": HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (body) { exported.loads += 1; done(body); })
+      .catch(function (err) {
+        if (err && err.name === "AbortError") { return; }
+        exported.errors += 1;
+        if (window.console) { console.warn("loopmap", String(err)); }
+      });
+  }
+  function notesLabel(n) { return n + (n === 1 ? " note" : " notes"); }
+  function drawHeat(cells) {
+    heatLayer.clearLayers();
+    cells.forEach(function (c) {
+      L.rectangle([[c[0], c[1]], [c[2], c[3]]], {
+        stroke: false, fillColor: data.heatColor, fillOpacity: c[5], renderer: heatRenderer
+      }).bindTooltip(el("span", notesLabel(c[4]))).addTo(heatLayer);
+    });
+    exported.heatCells = cells.length;
+  }
+  drawHeat(data.heat);
   data.hotspots.forEach(function (h) {
     var poly = L.polygon(h.rings, {color: data.hotspotColor, weight: 2, fillOpacity: 0.15});
-    var label = el("span", h.name + " · " + h.n_notes + " notes", "lm-label");
+    var label = el("span", h.name + " · " + notesLabel(h.n_notes), "lm-label");
     poly.bindTooltip(label, {permanent: data.permanentLabels, direction: "top", sticky: false});
     poly.addTo(hotspotLayer);
   });
@@ -320,30 +379,106 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
     ? L.markerClusterGroup({disableClusteringAtZoom: 16, showCoverageOnHover: false})
     : L.featureGroup();
   group.addTo(merchantLayer);
-  var entries = data.merchants.map(function (m) {
+  var byId = {};
+  function matches(entry) { return !state.query || entry.key.indexOf(state.query) !== -1; }
+  function fillNotes(box, texts) {
+    if (!texts.length) { return; }
+    var list = el("ul");
+    texts.forEach(function (t) { list.appendChild(el("li", t)); });
+    box.appendChild(list);
+  }
+  function loadNotes(entry, box) {
+    entry.notesLoaded = true;
+    var url = api.notes + "?" + query(withBase({place: entry.m.id, limit: 3,
+                                                since: state.since, until: state.until}));
+    getJSON("notes", url, function (body) {
+      fillNotes(box, body.features.map(function (f) { return f.properties.title; }));
+      entry.marker.getPopup().update();
+    });
+  }
+  function addMerchant(m) {
+    var entry = byId[m.id];
+    if (entry) { return entry; }
     var badge = el("span", m.rank === null ? "·" : m.rank);
     badge.style.background = m.color;
     var icon = L.divIcon({className: "lm-rank", html: badge, iconSize: [28, 28],
                           iconAnchor: [14, 14], popupAnchor: [0, -12]});
     var marker = L.marker([m.lat, m.lon], {icon: icon, title: m.name, riseOnHover: true});
     var box = el("div", null, "lm-popup");
-    box.appendChild(el("strong", m.name));
-    var facts = (m.rank === null ? "" : "#" + m.rank + " · ") + m.n_notes
-      + (m.n_notes === 1 ? " note" : " notes");
+    var head = el("strong");
+    if (api) {
+      var link = el("a", m.name);
+      link.href = api.merchantPage + encodeURIComponent(m.id) + api.pageQuery;
+      head.appendChild(link);
+    } else {
+      head.textContent = m.name;
+    }
+    box.appendChild(head);
+    var facts = (m.rank === null ? "" : "#" + m.rank + " · ") + notesLabel(m.n_notes);
     box.appendChild(el("div", facts));
     if (m.hotspot) { box.appendChild(el("div", "Hotspot: " + m.hotspot)); }
     if (m.why) { box.appendChild(el("div", m.why)); }
-    if (m.notes.length) {
-      var list = el("ul");
-      m.notes.forEach(function (t) { list.appendChild(el("li", t)); });
-      box.appendChild(list);
-    }
+    fillNotes(box, m.notes || []);
     marker.bindPopup(box, {maxWidth: 300});
-    group.addLayer(marker);
-    return {m: m, marker: marker, key: m.name.toLowerCase(), shown: true};
-  });
+    entry = {m: m, marker: marker, key: m.name.toLowerCase(), shown: false,
+             notesLoaded: !api || (m.notes && m.notes.length > 0)};
+    if (api) {
+      marker.on("popupopen", function () { if (!entry.notesLoaded) { loadNotes(entry, box); } });
+    }
+    byId[m.id] = entry;
+    if (matches(entry)) { group.addLayer(marker); entry.shown = true; }
+    return entry;
+  }
+  var statusLine = null;
+  function entries() { return Object.keys(byId).map(function (k) { return byId[k]; }); }
+  function updateStatus() {
+    var all = entries();
+    var shown = all.filter(function (e) { return e.shown; }).length;
+    exported.merchants = all;
+    if (statusLine === null) { return; }
+    var where = api ? " in view" : "";
+    statusLine.textContent = state.query
+      ? shown + " of " + all.length + " merchants" + where
+      : all.length + " merchants" + where;
+  }
+  function setMerchants(list) {
+    var keep = {};
+    list.forEach(function (m) { keep[m.id] = true; addMerchant(m); });
+    Object.keys(byId).forEach(function (id) {
+      if (!keep[id]) { group.removeLayer(byId[id].marker); delete byId[id]; }
+    });
+    updateStatus();
+  }
+  setMerchants(data.merchants);
+  function clampBounds() {
+    var b = map.getBounds();
+    var w = Math.max(-180, b.getWest()), e = Math.min(180, b.getEast());
+    var s = Math.max(-90, b.getSouth()), n = Math.min(90, b.getNorth());
+    if (w > e) { w = -180; e = 180; }
+    return [w, s, e, n].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+  function refreshHeat() {
+    if (!api || !map.hasLayer(heatLayer)) { return; }
+    var url = api.heat + "?" + query(withBase({bbox: clampBounds(), zoom: map.getZoom(),
+                                               since: state.since, until: state.until}));
+    getJSON("heat", url, function (body) {
+      drawHeat(body.cells);
+      exported.notes = body.notes;
+      if (slider !== null) { slider.count(body.notes); }
+    });
+  }
+  function refreshMerchants() {
+    if (!api || !map.hasLayer(merchantLayer)) { return; }
+    var url = api.merchants + "?" + query(withBase({bbox: clampBounds(), limit: api.viewLimit}));
+    getJSON("merchants", url, function (body) { setMerchants(body.merchants); });
+  }
+  var timer = null;
+  function refresh() {
+    if (timer !== null) { clearTimeout(timer); }
+    timer = setTimeout(function () { timer = null; refreshHeat(); refreshMerchants(); }, 120);
+  }
   function reveal(entry) {
-    if (typeof group.zoomToShowLayer === "function") {
+    if (typeof group.zoomToShowLayer === "function" && group.hasLayer(entry.marker)) {
       group.zoomToShowLayer(entry.marker, function () { entry.marker.openPopup(); });
     } else {
       map.flyTo(entry.marker.getLatLng(), Math.max(map.getZoom(), 16));
@@ -357,37 +492,99 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
     input.type = "search";
     input.placeholder = data.searchPlaceholder;
     input.setAttribute("aria-label", data.searchPlaceholder);
-    var status = el("div", data.merchants.length + " merchants");
+    statusLine = el("div");
     box.appendChild(input);
-    box.appendChild(status);
+    box.appendChild(statusLine);
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     function filter(fly) {
-      var q = input.value.trim().toLowerCase();
-      var first = null, shown = 0;
-      entries.forEach(function (e) {
-        var ok = !q || e.key.indexOf(q) !== -1;
+      state.query = input.value.trim().toLowerCase();
+      var first = null;
+      entries().forEach(function (e) {
+        var ok = matches(e);
         if (ok && !e.shown) { group.addLayer(e.marker); }
         if (!ok && e.shown) { group.removeLayer(e.marker); }
         e.shown = ok;
-        if (ok) { shown += 1; if (first === null) { first = e; } }
+        if (ok && first === null) { first = e; }
       });
-      status.textContent = shown + " of " + entries.length + " merchants";
-      if (q && first !== null && fly) {
+      updateStatus();
+      if (state.query && first !== null && fly) {
         map.flyTo(first.marker.getLatLng(), Math.max(map.getZoom(), 16));
       }
       return first;
     }
     input.addEventListener("input", function () { filter(true); });
     input.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter") {
-        var first = filter(false);
-        if (first !== null && input.value.trim()) { reveal(first); }
-      }
+      if (ev.key !== "Enter" || !input.value.trim()) { return; }
+      var first = filter(false);
+      if (first !== null) { reveal(first); return; }
+      if (!api) { return; }
+      var url = api.merchants + "?" + query(withBase({q: input.value.trim(), limit: 20}));
+      getJSON("search", url, function (body) {
+        if (!body.merchants.length) { statusLine.textContent = data.noMatch; return; }
+        var found = addMerchant(body.merchants[0]);
+        body.merchants.slice(1).forEach(addMerchant);
+        updateStatus();
+        map.flyTo(found.marker.getLatLng(), Math.max(map.getZoom(), 16));
+        setTimeout(function () { found.marker.openPopup(); }, 600);
+      });
     });
+    updateStatus();
     return box;
   };
   search.addTo(map);
+  var slider = null;
+  if (api && api.days) {
+    var DAY = 86400000;
+    var first = Date.parse(api.days[0] + "T00:00:00Z");
+    var span = Math.max(0, Math.round((Date.parse(api.days[1] + "T00:00:00Z") - first) / DAY));
+    var dayOf = function (k) { return new Date(first + k * DAY).toISOString().slice(0, 10); };
+    var offsetOf = function (d, dflt) {
+      if (!d) { return dflt; }
+      var k = Math.round((Date.parse(d + "T00:00:00Z") - first) / DAY);
+      return Math.min(span, Math.max(0, k));
+    };
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var box = el("div", null, "lm-box lm-time");
+      box.appendChild(el("h4", data.timeTitle));
+      var from = el("input"), to = el("input");
+      [from, to].forEach(function (r) {
+        r.type = "range"; r.min = "0"; r.max = String(span); r.step = "1";
+      });
+      from.value = String(offsetOf(state.since, 0));
+      to.value = String(offsetOf(state.until, span));
+      from.setAttribute("aria-label", data.timeFrom);
+      to.setAttribute("aria-label", data.timeTo);
+      var label = el("div"), count = el("div", "", "lm-count");
+      var reset = el("button", data.timeAll);
+      reset.type = "button";
+      box.appendChild(from); box.appendChild(to); box.appendChild(label);
+      box.appendChild(count); box.appendChild(reset);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      function read() {
+        var a = parseInt(from.value, 10), b = parseInt(to.value, 10);
+        if (a > b) { var t = a; a = b; b = t; }
+        label.textContent = dayOf(a) + " – " + dayOf(b);
+        state.since = a > 0 ? dayOf(a) : null;
+        state.until = b < span ? dayOf(b) : null;
+      }
+      function changed() { read(); refreshHeat(); }
+      [from, to].forEach(function (r) {
+        r.addEventListener("input", read);
+        r.addEventListener("change", changed);
+      });
+      reset.addEventListener("click", function () {
+        from.value = "0"; to.value = String(span); changed();
+      });
+      read();
+      slider = {from: from, to: to, count: function (n) { count.textContent = notesLabel(n); }};
+      exported.slider = slider;
+      return box;
+    };
+    control.addTo(map);
+  }
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
     var box = el("div", null, "lm-box lm-legend");
@@ -404,7 +601,32 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
     return box;
   };
   legend.addTo(map);
-  window.loopmapTopicMap = {map: map, merchants: entries, hotspots: data.hotspots.length};
+  if (api) {
+    getJSON("districts", api.districts + "?" + query({crs: api.params.crs}), function (body) {
+      L.geoJSON(body, {
+        style: {color: "#555", weight: 1.2, opacity: 0.8, fill: false, dashArray: "5 4"},
+        interactive: false,
+        attribution: String(body.attribution || "").replace(/[<>&"]/g, ""),
+        onEachFeature: function (f, layer) {
+          var label = el("span", f.properties.name, "lm-district");
+          var at = L.latLng(f.properties.label_lat, f.properties.label_lon);
+          L.tooltip({permanent: true, direction: "center", className: "lm-district-tip",
+                     interactive: false}).setLatLng(at).setContent(label).addTo(districtLayer);
+        }
+      }).addTo(districtLayer);
+      exported.districts = body.features.length;
+    });
+    var small = function () {
+      var c = map.getContainer();
+      if (map.getZoom() < data.districtLabelZoom) { L.DomUtil.addClass(c, "lm-small"); }
+      else { L.DomUtil.removeClass(c, "lm-small"); }
+    };
+    map.on("zoomend", small);
+    small();
+    map.on("moveend", refresh);
+    map.on("overlayadd", refresh);
+    refresh();
+  }
 })();
 {% endmacro %}
 """
@@ -417,6 +639,7 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
         heat_layer: folium.FeatureGroup,
         hotspot_layer: folium.FeatureGroup,
         merchant_layer: folium.FeatureGroup,
+        district_layer: folium.FeatureGroup | None = None,
     ) -> None:
         super().__init__()
         self._name = "TopicLayers"
@@ -425,6 +648,77 @@ class _TopicLayers(MacroElement):  # type: ignore[misc]
         self.heat_layer = heat_layer.get_name()
         self.hotspot_layer = hotspot_layer.get_name()
         self.merchant_layer = merchant_layer.get_name()
+        self.district_layer = (
+            district_layer.get_name() if district_layer is not None else "L.layerGroup()"
+        )
+
+
+def _shift_pairs(provider: TileProvider, pairs: list[list[float]]) -> list[list[float]]:
+    """``[lat, lon]`` pairs moved into the provider's datum, rounded to 6 places."""
+    if not pairs or provider.datum == "wgs84":
+        return pairs
+    lon, lat = display_points(provider, [p[1] for p in pairs], [p[0] for p in pairs])
+    return [[round(float(y), 6), round(float(x), 6)] for x, y in zip(lon, lat, strict=True)]
+
+
+def to_display(data: dict[str, Any], provider: TileProvider) -> dict[str, Any]:
+    """A map's data block with every coordinate in the provider's datum (in place).
+
+    Parameters
+    ----------
+    data
+        ``merchants`` (``lat``/``lon``), ``hotspots`` (``rings``) and ``heat`` cells
+        (``[south, west, north, east, ...]``), all WGS-84.
+    provider
+        The base map; for GCJ-02 tiles the points are shifted so they sit on its streets.
+
+    Returns
+    -------
+    dict
+        ``data``.
+    """
+    if provider.datum == "wgs84":
+        return data
+    moved = _shift_pairs(provider, [[m["lat"], m["lon"]] for m in data["merchants"]])
+    for m, (lat, lon) in zip(data["merchants"], moved, strict=True):
+        m["lat"], m["lon"] = lat, lon
+    for h in data["hotspots"]:
+        h["rings"] = [_shift_pairs(provider, ring) for ring in h["rings"]]
+    data["heat"] = shift_cells(data["heat"], provider)
+    return data
+
+
+def shift_cells(cells: list[list[float]], provider: TileProvider) -> list[list[float]]:
+    """Heat cells ``[south, west, north, east, ...]`` with corners in the provider's datum."""
+    if not cells or provider.datum == "wgs84":
+        return cells
+    corners = _shift_pairs(provider, [[c[0], c[1]] for c in cells] + [[c[2], c[3]] for c in cells])
+    n = len(cells)
+    return [[*corners[k], *corners[n + k], *cell[4:]] for k, cell in enumerate(cells)]
+
+
+def _provider(tiles: str | TileProvider | None) -> TileProvider:
+    if tiles is None:
+        return PROVIDERS["none"]
+    if isinstance(tiles, str) and tiles.lower() == "openstreetmap":
+        return PROVIDERS["osm"]
+    return tile_provider(tiles)
+
+
+def _add_tiles(m: folium.Map, provider: TileProvider) -> None:
+    if provider.url is None:
+        return
+    if provider.name == "osm":
+        folium.TileLayer("OpenStreetMap", control=False).add_to(m)
+        return
+    folium.TileLayer(
+        provider.url,
+        attr=html.escape(provider.attribution),
+        name=provider.name,
+        subdomains=provider.subdomains or "abc",
+        max_zoom=provider.max_zoom,
+        control=False,
+    ).add_to(m)
 
 
 def build_topic_map(
@@ -434,10 +728,12 @@ def build_topic_map(
     hotspots: gpd.GeoDataFrame,
     *,
     taxonomy: Any = None,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | TileProvider | None = "osm",
     asset_prefix: str = "static/",
     title: str | None = None,
     heat_cell_m: float = 250.0,
+    api: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Build a topic map: hotspots, merchants by rank, note heat, layer control, legend, search.
 
@@ -457,7 +753,9 @@ def build_topic_map(
     taxonomy
         A :class:`topics.taxonomy.Taxonomy` for the topic's labels; without it the id is shown.
     tiles
-        folium tiles (the only outside request), or None for no base map.
+        The base map (the only outside request): a :mod:`topics.tiles` provider or its name
+        (``"osm"``, ``"amap"`` in GCJ-02, a URL template), or None for none. For GCJ-02
+        tiles every point is shifted to GCJ-02 for display.
     asset_prefix
         Where the page loads Leaflet and Leaflet.markercluster from (see
         :mod:`topics.assets`).
@@ -465,6 +763,16 @@ def build_topic_map(
         The legend's and page's title; defaults to the topic's label.
     heat_cell_m
         The heat grid's cell size in metres.
+    api
+        For a page served with the JSON API: ``merchants``, ``heat``, ``notes`` and
+        ``districts`` URLs, ``merchantPage`` (a merchant id is appended), ``pageQuery``,
+        ``params`` sent with every request, ``viewLimit``, ``days`` (first and last note
+        day, for the time slider) and ``since``/``until``. The map then loads its heat and
+        merchants for each viewport and zoom, shows a time slider and district outlines.
+        None (the default) draws only what is embedded: a page that opens from disk.
+    labels
+        Overrides for the map's own words (``searchPlaceholder``, ``noMatch``,
+        ``timeTitle``, ``timeFrom``, ``timeTo``, ``timeAll``).
 
     Returns
     -------
@@ -486,7 +794,17 @@ def build_topic_map(
         "heatColor": _HEAT_COLOR,
         "hotspotColor": _HOTSPOT_COLOR,
         "searchPlaceholder": "Search merchants",
+        "noMatch": "no merchant matches",
+        "timeTitle": "Note dates",
+        "timeFrom": "from",
+        "timeTo": "to",
+        "timeAll": "all dates",
+        "districtLabelZoom": 9,
+        "api": dict(api) if api is not None else None,
     }
+    data.update(labels or {})
+    provider = _provider(tiles)
+    to_display(data, provider)
     data["permanentLabels"] = len(data["hotspots"]) <= _PERMANENT_LABELS_MAX
     data["legend"] = [
         *([color, f"merchant rank {label}", False] for _, color, label in RANK_COLORS),
@@ -495,7 +813,8 @@ def build_topic_map(
         [_HEAT_COLOR, "note heat (darker = more notes)", True],
     ]
 
-    m = folium.Map(location=[0, 0], zoom_start=2, tiles=tiles, control_scale=True)
+    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True)
+    _add_tiles(m, provider)
     localize_map(m, asset_prefix=asset_prefix)
     root = m.get_root()
     root.header.add_child(Element(f"<title>{html.escape(str(title))}</title>"), name="lm_title")
@@ -504,12 +823,16 @@ def build_topic_map(
     heat_layer = folium.FeatureGroup(name="Note heat", show=True).add_to(m)
     hotspot_layer = folium.FeatureGroup(name="Hotspots", show=True).add_to(m)
     merchant_layer = folium.FeatureGroup(name="Merchants", show=True).add_to(m)
+    district_layer = (
+        folium.FeatureGroup(name="Districts", show=True).add_to(m) if api is not None else None
+    )
     m.add_child(
         _TopicLayers(
             data,
             heat_layer=heat_layer,
             hotspot_layer=hotspot_layer,
             merchant_layer=merchant_layer,
+            district_layer=district_layer,
         )
     )
     folium.LayerControl(collapsed=False).add_to(m)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 __all__ = ["create_app"]
 
@@ -25,8 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Settings; ``DB_PATH`` (the workspace file) is required. ``INGEST_TOKEN`` and
         ``INGEST`` (a callable ``ingest(kind, rows) -> dict`` that imports ``"notes"`` or
         ``"events"`` rows) turn the ingest API on when both are set.
-        ``MAX_CONTENT_LENGTH`` caps request bodies (10 MB by default). Debug mode is
-        always off, whatever the settings say.
+        ``MAX_CONTENT_LENGTH`` caps request bodies (10 MB by default). ``TILES`` is the
+        base map: ``"osm"`` (the default), ``"amap"`` (GCJ-02; points are shifted to
+        match), ``"none"``, or a tile URL template (see :mod:`topics.tiles`). Debug mode
+        is always off, whatever the settings say.
 
     Returns
     -------
@@ -39,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         INGEST=None,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        TILES="osm",
     )
     if config:
         app.config.update(config)
@@ -48,12 +51,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         msg = "create_app needs DB_PATH, the workspace file"
         raise ValueError(msg)
 
-    from web import api, db, pages, security
+    from web import api, db, pages, params, security
 
     db.init_app(app)
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_error_handler(params.ParamError, _param_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
     return app
@@ -68,6 +72,10 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     if _wants_json():
         return jsonify(error=exc.description), status
     return render_template("error.html", status=status, message=exc.description), status
+
+
+def _param_error(exc: Exception) -> ResponseReturnValue:
+    return _http_error(BadRequest(str(exc)))
 
 
 def _server_error(exc: Exception) -> ResponseReturnValue:

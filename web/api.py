@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import os
 import threading
 from collections import OrderedDict
@@ -22,15 +21,21 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import pandas as pd
+import shapely
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from shapely import wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
-from topics.maps import json_for_script
+from topics.maps import json_for_script, rank_color, shift_cells
+from topics.tiles import PROVIDERS, TileProvider, display_points, from_display
+from web import params
 from web.db import get_db
-from web.maps import merchant_ranking, taxonomy
+from web.maps import MapFilter, heat_grid, merchant_ranking, taxonomy
 
 __all__ = [
     "CACHE_SIZE",
@@ -44,9 +49,11 @@ __all__ = [
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-DEFAULT_LIMIT: Final = 500
-MAX_LIMIT: Final = 5000
+DEFAULT_LIMIT: Final = params.DEFAULT_LIMIT
+MAX_LIMIT: Final = params.MAX_LIMIT
+_DATUMS: Final = {"wgs84": PROVIDERS["none"], "gcj02": PROVIDERS["amap"]}
 _TITLE_CHARS: Final = 80
+_MAX_QUERY: Final = 100
 _INGEST_KINDS: Final = ("notes", "events")
 #: The most GET bodies the in-process cache keeps.
 CACHE_SIZE: Final = 256
@@ -65,45 +72,35 @@ def _api_error(exc: ApiError) -> ResponseReturnValue:
     return jsonify(error=str(exc)), exc.status
 
 
+@bp.errorhandler(params.ParamError)
+def _param_error(exc: params.ParamError) -> ResponseReturnValue:
+    return jsonify(error=str(exc)), 400
+
+
 # ---------------------------------------------------------------------------- parameters
 
 
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    parts = value.split(",")
-    if len(parts) != 4:
-        msg = f"bbox {value!r} is not W,S,E,N (four numbers, e.g. 121.4,31.1,121.5,31.3)"
+def _crs() -> TileProvider:
+    """The datum the client's map is drawn in (``crs=wgs84`` or ``gcj02``)."""
+    value = (request.args.get("crs") or "wgs84").lower()
+    if value not in _DATUMS:
+        msg = f"crs {value!r} is not wgs84 or gcj02"
         raise ApiError(msg)
-    try:
-        w, s, e, n = (float(p) for p in parts)
-    except ValueError:
-        msg = f"bbox {value!r} is not W,S,E,N numbers (e.g. 121.4,31.1,121.5,31.3)"
-        raise ApiError(msg) from None
-    if not all(math.isfinite(v) for v in (w, s, e, n)):
-        msg = f"bbox {value!r} holds a non-finite number"
-        raise ApiError(msg)
-    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
-        msg = f"bbox {value!r} is out of range: longitudes -180..180, latitudes -90..90"
-        raise ApiError(msg)
-    if w > e or s > n:
-        msg = f"bbox {value!r} has west > east or south > north"
-        raise ApiError(msg)
-    return w, s, e, n
+    return _DATUMS[value]
 
 
-def _limit(value: str | None, *, default: int = DEFAULT_LIMIT) -> int:
-    if value is None:
-        return default
-    try:
-        limit = int(value)
-    except ValueError:
-        msg = f"limit {value!r} is not a whole number"
-        raise ApiError(msg) from None
-    if not 1 <= limit <= MAX_LIMIT:
-        msg = f"limit {limit} is out of range 1..{MAX_LIMIT}"
-        raise ApiError(msg)
-    return limit
+def _view_bbox(provider: TileProvider) -> tuple[float, float, float, float] | None:
+    """``bbox`` read in the client's datum, returned in WGS-84 (grown to cover the shift)."""
+    box = params.bbox(request.args.get("bbox"))
+    if box is None or provider.datum == "wgs84":
+        return box
+    lon, lat = from_display(provider, [box[0], box[2]], [box[1], box[3]])
+    return (
+        max(-180.0, float(lon[0])),
+        max(-90.0, float(lat[0])),
+        min(180.0, float(lon[1])),
+        min(90.0, float(lat[1])),
+    )
 
 
 def _topic(value: str | None) -> str | None:
@@ -230,76 +227,129 @@ def _snippet(title: str | None, text: str | None) -> str:
 
 @bp.get("/notes")
 def notes() -> ResponseReturnValue:
-    """GeoJSON of geocoded notes inside ``bbox`` (W,S,E,N), of ``topic``, at most ``limit``."""
-    bbox = _bbox(request.args.get("bbox"))
+    """GeoJSON of geocoded notes, newest first.
+
+    Filters: ``bbox`` (W,S,E,N), ``topic``, ``place`` (notes geocoded to that place, most
+    confident first), ``since``/``until`` (days, UTC), ``near`` + ``radius_km``; at most
+    ``limit``. ``crs=gcj02`` reads the bbox and writes the points in GCJ-02.
+    """
+    provider = _crs()
+    bbox = _view_bbox(provider)
     topic = _topic(request.args.get("topic"))
-    limit = _limit(request.args.get("limit"))
+    limit = params.limit(request.args.get("limit"))
+    place = request.args.get("place") or None
+    where = params.map_filter(request.args)
     return _cached(
-        (bbox, topic, limit),
-        lambda: _notes_payload(bbox, topic, limit),
+        (bbox, topic, limit, place, where, provider.datum),
+        lambda: _notes_payload(bbox, topic, limit, place, where, provider),
         mimetype="application/geo+json",
     )
 
 
 def _notes_payload(
-    bbox: tuple[float, float, float, float] | None, topic: str | None, limit: int
+    bbox: tuple[float, float, float, float] | None,
+    topic: str | None,
+    limit: int,
+    place: str | None,
+    where: MapFilter,
+    provider: TileProvider,
 ) -> dict[str, Any]:
-    where, params = ["g.lat IS NOT NULL", "g.lon IS NOT NULL"], []
+    clauses, args = where.sql()
+    clauses += ["g.lat IS NOT NULL", "g.lon IS NOT NULL"]
     if bbox is not None:
-        where += ["g.lon BETWEEN ? AND ?", "g.lat BETWEEN ? AND ?"]
-        params += [bbox[0], bbox[2], bbox[1], bbox[3]]
+        clauses += ["g.lon BETWEEN ? AND ?", "g.lat BETWEEN ? AND ?"]
+        args += [bbox[0], bbox[2], bbox[1], bbox[3]]
     if topic is not None:
-        where.append("t.topic = ?")
-        params.append(topic)
-    rows = get_db().execute(
-        "SELECT g.note_id, t.topic, g.place_id, g.precision, g.lat, g.lon, n.title, n.text "
-        "FROM geocodes g JOIN notes n ON n.note_id = g.note_id "
-        "LEFT JOIN topics t ON t.note_id = g.note_id "
-        f"WHERE {' AND '.join(where)} ORDER BY g.note_id LIMIT ?",
-        [*params, limit],
+        clauses.append("t.topic = ?")
+        args.append(topic)
+    order = "n.created_at DESC, g.note_id"
+    if place is not None:
+        clauses.append("g.place_id = ?")
+        args.append(place)
+        order = "g.confidence DESC, n.created_at DESC, g.note_id"
+    rows = (
+        get_db()
+        .execute(
+            "SELECT g.note_id, t.topic, g.place_id, g.precision, g.lat, g.lon, n.title, n.text, "
+            "n.created_at FROM geocodes g JOIN notes n ON n.note_id = g.note_id "
+            "LEFT JOIN topics t ON t.note_id = g.note_id "
+            f"WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?",
+            [*args, limit],
+        )
+        .fetchall()
     )
+    lon, lat = display_points(provider, [r["lon"] for r in rows], [r["lat"] for r in rows])
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
             "properties": {
                 "note_id": r["note_id"],
                 "topic": r["topic"],
                 "place_id": r["place_id"],
                 "precision": r["precision"],
+                "created_at": r["created_at"],
                 "title": _snippet(r["title"], r["text"]),
             },
         }
-        for r in rows
+        for r, x, y in zip(rows, lon.tolist(), lat.tolist(), strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
 
+@bp.get("/heat")
+def heat() -> ResponseReturnValue:
+    """Note counts on a grid for the viewport: ``bbox``, ``zoom`` (cells ~24 px across).
+
+    Filters as for ``/api/notes`` (``topic``, ``city``, ``since``/``until``, ``near`` +
+    ``radius_km``); aggregated in the store, so the answer's size follows the screen, not
+    the number of notes.
+    """
+    provider = _crs()
+    bbox = _view_bbox(provider)
+    topic = _topic(request.args.get("topic"))
+    zoom = params.zoom(request.args.get("zoom"))
+    city = request.args.get("city") or None
+    where = params.map_filter(request.args)
+
+    def payload() -> dict[str, Any]:
+        grid = heat_grid(get_db(), topic, bbox=bbox, zoom=zoom, city=city, where=where)
+        grid["cells"] = shift_cells(grid["cells"], provider)
+        return grid
+
+    return _cached((bbox, topic, zoom, city, where, provider.datum), payload)
+
+
 @bp.get("/hotspots")
 def hotspots() -> ResponseReturnValue:
-    """GeoJSON of hotspot hulls (of ``topic``, or all)."""
+    """GeoJSON of hotspot hulls (of ``topic``, or all; ``crs=gcj02`` for GCJ-02)."""
+    provider = _crs()
     topic = _topic(request.args.get("topic"))
-    return _cached((topic,), lambda: _hotspots_payload(topic), mimetype="application/geo+json")
+    return _cached(
+        (topic, provider.datum),
+        lambda: _hotspots_payload(topic, provider),
+        mimetype="application/geo+json",
+    )
 
 
-def _hotspots_payload(topic: str | None) -> dict[str, Any]:
-    where, params = ("WHERE topic = ?", [topic]) if topic else ("", [])
+def _hotspots_payload(topic: str | None, provider: TileProvider) -> dict[str, Any]:
+    where, args = ("WHERE topic = ?", [topic]) if topic else ("", [])
     rows = get_db().execute(
         "SELECT hotspot_id, topic, name, n_notes, n_merchants, city, hull_wkt "
         f"FROM hotspots {where} ORDER BY n_notes DESC, hotspot_id",
-        params,
+        args,
     )
     features = []
     for r in rows:
         try:
-            geometry = mapping(wkt.loads(r["hull_wkt"]))
+            geometry = _display_geometry(wkt.loads(r["hull_wkt"]), provider)
         except (ShapelyError, TypeError):
             current_app.logger.warning("hotspot %s has an unreadable hull", r["hotspot_id"])
             continue
         features.append(
             {
                 "type": "Feature",
-                "geometry": geometry,
+                "geometry": mapping(geometry),
                 "properties": {
                     "hotspot_id": r["hotspot_id"],
                     "name": r["name"],
@@ -313,18 +363,98 @@ def _hotspots_payload(topic: str | None) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _display_geometry(geometry: BaseGeometry, provider: TileProvider) -> BaseGeometry:
+    if provider.datum == "wgs84":
+        return geometry
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        x, y = display_points(provider, coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, move)
+
+
+@bp.get("/districts")
+def districts() -> ResponseReturnValue:
+    """GeoJSON of district outlines (``city`` to keep one), labelled, for orientation.
+
+    From boundary data where loopmap ships it, otherwise approximated from the district
+    places (``properties.source`` says which); ``crs=gcj02`` for GCJ-02.
+    """
+    provider = _crs()
+    city = request.args.get("city") or None
+    return _cached(
+        (city, provider.datum),
+        lambda: _districts_payload(city, provider),
+        mimetype="application/geo+json",
+    )
+
+
+def _districts_payload(city: str | None, provider: TileProvider) -> dict[str, Any]:
+    from geo.districts import BOUNDARY_CREDIT, BOUNDARY_DATA, district_outlines
+
+    places = pd.read_sql_query(
+        "SELECT place_id, name, aliases, kind, category, city, parent_id, lat, lon "
+        "FROM places WHERE kind != 'merchant'",
+        get_db(),
+    )
+    outlines = district_outlines(places, city=city)
+    features = []
+    for row in outlines.itertuples(index=False):
+        geometry = row.geometry
+        if geometry is None or geometry.is_empty:
+            continue
+        label = geometry.representative_point()
+        (lx,), (ly,) = display_points(provider, [label.x], [label.y])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(_display_geometry(geometry, provider)),
+                "properties": {
+                    "name": row.name,
+                    "name_en": row.name_en,
+                    "city": row.city,
+                    "source": row.source,
+                    "label_lat": round(float(ly), 6),
+                    "label_lon": round(float(lx), 6),
+                },
+            }
+        )
+    credit = BOUNDARY_CREDIT if any(outlines["source"] == BOUNDARY_DATA) else ""
+    return {"type": "FeatureCollection", "features": features, "attribution": credit}
+
+
 @bp.get("/merchants")
 def merchants() -> ResponseReturnValue:
-    """The merchant ranking (of ``topic``, in ``city``), at most ``limit`` rows."""
+    """The merchant ranking, best first, at most ``limit`` rows.
+
+    Filters: ``topic``, ``city``, ``bbox`` (W,S,E,N), ``q`` (name contains), ``near`` +
+    ``radius_km``. ``crs=gcj02`` reads the bbox and writes the points in GCJ-02.
+    """
+    provider = _crs()
+    bbox = _view_bbox(provider)
     topic = _topic(request.args.get("topic"))
-    limit = _limit(request.args.get("limit"))
+    limit = params.limit(request.args.get("limit"))
     city = request.args.get("city") or None
+    name = (request.args.get("q") or "").strip() or None
+    if name is not None and len(name) > _MAX_QUERY:
+        msg = f"q is {len(name)} characters long; at most {_MAX_QUERY}"
+        raise ApiError(msg)
+    where = params.map_filter(request.args)
 
     def payload() -> dict[str, Any]:
-        rows = merchant_ranking(get_db(), topic=topic, city=city, limit=limit)
+        rows = merchant_ranking(
+            get_db(), topic=topic, city=city, limit=limit, bbox=bbox, name=name, where=where
+        )
+        lon, lat = display_points(provider, [r["lon"] for r in rows], [r["lat"] for r in rows])
+        for r, x, y in zip(rows, lon.tolist(), lat.tolist(), strict=True):
+            r["lon"], r["lat"] = round(x, 6), round(y, 6)
+            r["id"] = r["merchant_id"]
+            r["color"] = rank_color(r["rank"])
+            r["n_notes"] = int(r["n_notes"] or 0)
         return {"topic": topic, "city": city, "merchants": rows}
 
-    return _cached((topic, city, limit), payload)
+    return _cached((topic, city, limit, bbox, name, where, provider.datum), payload)
 
 
 # ---------------------------------------------------------------------------- ingest

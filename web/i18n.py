@@ -23,6 +23,7 @@ __all__ = [
     "current_lang",
     "i18n_context",
     "keep_lang",
+    "map_labels",
     "translate",
     "vary_on_language",
 ]
@@ -39,6 +40,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "map data © OpenStreetMap contributors where shown",
     ),
     "switch_lang": ("English", "中文"),
+    "map_search": ("搜索商户", "Search merchants"),
+    "map_no_match": ("没有匹配的商户", "no merchant matches"),
+    "map_time": ("笔记日期", "Note dates"),
+    "map_from": ("起", "from"),
+    "map_to": ("止", "to"),
+    "map_all_dates": ("全部日期", "all dates"),
     "cities": ("城市", "Cities"),
     "city": ("城市", "city"),
     "no_city": ("（无城市）", "(no city)"),
@@ -62,7 +69,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rank": ("排名", "rank"),
     "merchant": ("商户", "merchant"),
     "all": ("全部", "all"),
-    "best_shown": ("仅显示前 {n} 家", "the best {n} shown"),
+    "best_shown": ("地图显示视野内排名前 {n} 家", "the map shows the best {n} in view"),
     "n_merchants": ("{n} 家商户", "{n} merchants"),
     "no_category": ("无类别", "no category"),
     "rank_in_topic": ("话题内第 {n} 名", "rank #{n} in the topic"),
@@ -179,6 +186,18 @@ def i18n_context() -> dict[str, Any]:
         "switch_url": f"{path}?{urlencode(args, doseq=True)}",
         "_": translate,
         "bi": bi,
+    }
+
+
+def map_labels() -> dict[str, str]:
+    """The topic map's own words in this request's language (for its data block)."""
+    return {
+        "searchPlaceholder": translate("map_search"),
+        "noMatch": translate("map_no_match"),
+        "timeTitle": translate("map_time"),
+        "timeFrom": translate("map_from"),
+        "timeTo": translate("map_to"),
+        "timeAll": translate("map_all_dates"),
     }
 
 

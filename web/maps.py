@@ -8,8 +8,10 @@ the rendered document is split into the head, body and script parts a template e
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -23,24 +25,38 @@ import shapely
 from geo.resolve import haversine_km
 from topics.maps import build_topic_map
 from topics.taxonomy import Taxonomy, load_taxonomy
+from topics.tiles import TileProvider
 from web.security import add_nonce
 
 __all__ = [
+    "HEAT_CELL_PX",
+    "MAX_HEAT_CELLS",
     "MAX_MAP_MERCHANTS",
+    "VIEW_MERCHANTS",
     "MapFilter",
     "MapParts",
     "has_table",
+    "heat_grid",
     "merchant_map",
     "merchant_ranking",
+    "note_days",
     "taxonomy",
     "topic_hotspots",
     "topic_map",
 ]
 
-#: The most merchants a topic map shows (the best ranked).
-MAX_MAP_MERCHANTS: Final = 500
+#: The most merchants a topic map page embeds (the best ranked); the map then loads the
+#: best ranked in its viewport from the API as it moves.
+MAX_MAP_MERCHANTS: Final = 300
+#: The most merchants one viewport shows.
+VIEW_MERCHANTS: Final = 300
+#: A heat cell's size on screen, in pixels.
+HEAT_CELL_PX: Final = 24
+#: The most heat cells one answer holds.
+MAX_HEAT_CELLS: Final = 20_000
 _ASSET_PREFIX: Final = "/static/maps/"
 _SNIPPETS: Final = 3
+_KM_PER_DEG: Final = 111.195
 _HEAD = re.compile(r"<head>(.*)</head>", re.DOTALL)
 _BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
 _SCRIPT = re.compile(r"</body>\s*(<script>.*</script>)\s*</html>", re.DOTALL)
@@ -69,6 +85,9 @@ def merchant_ranking(
     topic: str | None = None,
     city: str | None = None,
     limit: int | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    name: str | None = None,
+    where: MapFilter | None = None,
 ) -> list[dict[str, Any]]:
     """Merchants ranked within their topic, best first.
 
@@ -84,26 +103,40 @@ def merchant_ranking(
         Filters (None: all).
     limit
         The most rows to return (None: all).
+    bbox
+        Only merchants inside ``(west, south, east, north)`` (None: anywhere).
+    name
+        Only merchants whose name contains this text, ignoring case (None: any).
+    where
+        Only merchants within its radius (its creation window does not apply to places).
 
     Returns
     -------
     list of dict
         merchant_id, name, category, city, lat, lon, topic, rank, score, n_notes, source.
     """
-    where, params = ["p.kind = 'merchant'"], []
+    clauses, params = (where or MapFilter()).sql("p.lat", "p.lon", None)
+    clauses.append("p.kind = 'merchant'")
     if city:
-        where.append("p.city = ?")
+        clauses.append("p.city = ?")
         params.append(city)
+    if bbox is not None:
+        clauses += ["p.lon BETWEEN ? AND ?", "p.lat BETWEEN ? AND ?"]
+        params += [bbox[0], bbox[2], bbox[1], bbox[3]]
+    if name:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("p.name LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
     counts = (
         "LEFT JOIN (SELECT place_id, count(*) AS n FROM geocodes "
         "WHERE place_id IS NOT NULL GROUP BY place_id) c ON c.place_id = p.place_id"
     )
     if has_table(db, "ranking"):
-        return _ranked_merchants(db, where, params, topic=topic, city=city, limit=limit)
+        return _ranked_merchants(db, clauses, params, topic=topic, city=city, limit=limit)
     sql = (
         "SELECT p.place_id AS merchant_id, p.name, p.category, p.city, p.lat, p.lon, "
         f"coalesce(c.n, 0) AS n_notes FROM places p {counts} "
-        f"WHERE {' AND '.join(where)} ORDER BY n_notes DESC, p.name, p.place_id"
+        f"WHERE {' AND '.join(clauses)} ORDER BY n_notes DESC, p.name, p.place_id"
     )
     tax = taxonomy()
     rows = []
@@ -268,12 +301,137 @@ class MapFilter:
             keep &= (times < pd.Timestamp(self.until)).to_numpy()
         return keep
 
-    def merchants(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The ranked merchants within the radius (all of them without one)."""
-        if not self.spatial or not rows:
-            return rows
-        keep = self.within([r["lat"] for r in rows], [r["lon"] for r in rows])
-        return [r for r, k in zip(rows, keep, strict=True) if k]
+    def sql(
+        self, lat: str = "g.lat", lon: str = "g.lon", created: str | None = "n.created_at"
+    ) -> tuple[list[str], list[Any]]:
+        """The filters as SQL conditions on the given columns, with their parameters.
+
+        The distance is equirectangular around the centre (within 0.5% of the great-circle
+        distance for radii up to a few hundred km); creation times are the workspace's UTC
+        ISO-8601 text, compared as text against the window's bounds.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.spatial and self.near is not None and self.radius_km is not None:
+            lat0, lon0 = self.near
+            kx = _KM_PER_DEG * math.cos(math.radians(lat0))
+            clauses.append(
+                f"(({lat} - ?) * {_KM_PER_DEG}) * (({lat} - ?) * {_KM_PER_DEG}) "
+                f"+ (({lon} - ?) * ?) * (({lon} - ?) * ?) <= ?"
+            )
+            params += [lat0, lat0, lon0, kx, lon0, kx, self.radius_km**2]
+        if created is not None and self.since is not None:
+            clauses.append(f"{created} >= ?")
+            params.append(_utc_text(self.since))
+        if created is not None and self.until is not None:
+            clauses.append(f"{created} < ?")
+            params.append(_utc_text(self.until))
+        return clauses, params
+
+
+def heat_grid(
+    db: sqlite3.Connection,
+    topic: str | None,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    zoom: int = 12,
+    city: str | None = None,
+    where: MapFilter | None = None,
+) -> dict[str, Any]:
+    """Note counts on a grid sized for the zoom, aggregated in SQL (no note leaves the store).
+
+    Cells are about :data:`HEAT_CELL_PX` screen pixels across at ``zoom`` and sit on a fixed
+    grid (whole cells from -180/-90), so panning reuses the same cells. When the bbox would
+    hold more than :data:`MAX_HEAT_CELLS` cells they are doubled in size until it does not.
+
+    Parameters
+    ----------
+    db
+        The workspace.
+    topic
+        Only this topic's notes (None: every geocoded note).
+    bbox
+        ``(west, south, east, north)`` in WGS-84 degrees (None: everywhere).
+    zoom
+        The map's zoom level.
+    city
+        Only notes whose ``city`` is this (None: all).
+    where
+        Distance and creation-window filters.
+
+    Returns
+    -------
+    dict
+        ``cells``: ``[south, west, north, east, count, opacity]`` densest first;
+        ``cell_deg``: ``[dlat, dlon]``; ``notes``: the notes counted; ``max``: the densest
+        cell's count.
+    """
+    where = where or MapFilter()
+    dlon = 360.0 / (2**zoom) * HEAT_CELL_PX / 256.0
+    mid_lat = 0.0 if bbox is None else round((bbox[1] + bbox[3]) / 2)
+    dlat = dlon * max(math.cos(math.radians(mid_lat)), 0.05)
+    if bbox is not None:
+        while ((bbox[2] - bbox[0]) / dlon) * ((bbox[3] - bbox[1]) / dlat) > MAX_HEAT_CELLS:
+            dlon, dlat = dlon * 2, dlat * 2
+    clauses, params = where.sql()
+    clauses += ["g.lat IS NOT NULL", "g.lon IS NOT NULL"]
+    joins = "JOIN notes n ON n.note_id = g.note_id" if where.timed or city is not None else ""
+    if topic is not None:
+        joins += " JOIN topics t ON t.note_id = g.note_id"
+        clauses.append("t.topic = ?")
+        params.append(topic)
+    if city is not None:
+        clauses.append("n.city = ?")
+        params.append(city)
+    if bbox is not None:
+        clauses += ["g.lon BETWEEN ? AND ?", "g.lat BETWEEN ? AND ?"]
+        params += [bbox[0], bbox[2], bbox[1], bbox[3]]
+    rows = db.execute(
+        "SELECT CAST((g.lat + 90.0) / ? AS INTEGER) AS i, "
+        "CAST((g.lon + 180.0) / ? AS INTEGER) AS j, count(*) AS n "
+        f"FROM geocodes g {joins} WHERE {' AND '.join(clauses)} "
+        "GROUP BY i, j ORDER BY n DESC, i, j",
+        [dlat, dlon, *params],
+    ).fetchall()
+    top = rows[0][2] if rows else 0
+    cells = [
+        [
+            round(i * dlat - 90.0, 6),
+            round(j * dlon - 180.0, 6),
+            round((i + 1) * dlat - 90.0, 6),
+            round((j + 1) * dlon - 180.0, 6),
+            n,
+            round(0.12 + 0.58 * math.sqrt(n / top), 3),
+        ]
+        for i, j, n in rows
+    ]
+    return {
+        "cells": cells,
+        "cell_deg": [round(dlat, 9), round(dlon, 9)],
+        "notes": sum(r[2] for r in rows),
+        "max": top,
+    }
+
+
+def note_days(db: sqlite3.Connection) -> tuple[str, str] | None:
+    """The first and last creation day (UTC, ``YYYY-MM-DD``) of the workspace's notes.
+
+    Read from the ``notes_created`` index, so it is instant at any size.
+    """
+    first = db.execute("SELECT min(created_at) FROM notes").fetchone()[0]
+    last = db.execute("SELECT max(created_at) FROM notes").fetchone()[0]
+    if first is None or last is None:
+        return None
+    return str(first)[:10], str(last)[:10]
+
+
+def _utc_text(moment: datetime) -> str:
+    """A moment as the workspace writes creation times, without the ``Z``.
+
+    Every stored time that starts with this text is at or after it, so ``>=`` and ``<``
+    on text are ``>=`` and ``<`` on time.
+    """
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _topic_notes(
@@ -333,6 +491,9 @@ def topic_map(
     *,
     city: str | None = None,
     where: MapFilter | None = None,
+    tiles: str | TileProvider | None = "osm",
+    api: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[MapParts, list[dict[str, Any]]]:
     """The topic map for a page: the best :data:`MAX_MAP_MERCHANTS` merchants.
 
@@ -348,6 +509,13 @@ def topic_map(
         Only this city's merchants and notes (None: all).
     where
         Distance and creation-window filters on merchants and notes (None: none).
+    tiles
+        The base map (:mod:`topics.tiles`).
+    api
+        The API the map loads its viewport from (see :func:`topics.maps.build_topic_map`);
+        with it the page embeds no note data at all, only the best merchants.
+    labels
+        The map's own words in the page's language.
 
     Returns
     -------
@@ -356,23 +524,29 @@ def topic_map(
         the cap), best first.
     """
     where = where or MapFilter()
-    ranked = where.merchants(merchant_ranking(db, topic=topic, city=city))
+    ranked = merchant_ranking(db, topic=topic, city=city, where=where)
     shown = pd.DataFrame(
         ranked[:MAX_MAP_MERCHANTS],
         columns=["merchant_id", "name", "lat", "lon", "n_notes", "rank"],
     )
+    notes = _topic_notes(db, topic, city, where) if api is None else pd.DataFrame(columns=["lat"])
     m = build_topic_map(
         topic,
-        _topic_notes(db, topic, city, where),
+        notes,
         shown,
         topic_hotspots(db, topic, city=city),
         taxonomy=taxonomy(),
         asset_prefix=_ASSET_PREFIX,
+        tiles=tiles,
+        api=api,
+        labels=labels,
     )
     return _split(m.get_root().render(), nonce), ranked
 
 
-def merchant_map(merchant: dict[str, Any], nonce: str) -> MapParts:
+def merchant_map(
+    merchant: dict[str, Any], nonce: str, *, tiles: str | TileProvider | None = "osm"
+) -> MapParts:
     """A small map with one merchant's marker (name only as escaped JSON)."""
     frame = pd.DataFrame(
         [
@@ -395,5 +569,6 @@ def merchant_map(merchant: dict[str, Any], nonce: str) -> MapParts:
         no_hotspots,
         asset_prefix=_ASSET_PREFIX,
         title=str(merchant["name"]),
+        tiles=tiles,
     )
     return _split(m.get_root().render(), nonce)

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from topics.assets import map_assets
+from web import params
 from web.db import get_db
-from web.i18n import i18n_context, keep_lang, vary_on_language
+from web.i18n import i18n_context, keep_lang, map_labels, vary_on_language
 from web.maps import (
     MAX_MAP_MERCHANTS,
-    MapFilter,
+    VIEW_MERCHANTS,
     has_table,
     merchant_map,
+    note_days,
     taxonomy,
     topic_map,
 )
-from web.security import csp_nonce
+from web.security import csp_nonce, tiles
 
 __all__ = ["bp"]
 
@@ -36,9 +36,6 @@ bp.after_request(vary_on_language)
 NOTES_PER_PAGE: Final = 20
 #: Interaction kinds in funnel order.
 FUNNEL_KINDS: Final = ("view", "like", "comment", "collect", "forward", "visit")
-#: The largest radius a topic map accepts, in km (half the Earth's circumference).
-MAX_RADIUS_KM: Final = 20_038.0
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=1)
@@ -128,91 +125,54 @@ def _page_number(value: str | None) -> int:
     return page
 
 
-def _near(value: str | None) -> tuple[float, float] | None:
-    if value is None or value == "":
-        return None
-    parts = value.split(",")
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        abort(400, description=f"near {value!r} is not LAT,LON (for example 30.2480,120.1580)")
-    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
-        abort(
-            400,
-            description=f"near {value!r} is out of range: latitude -90..90, longitude -180..180",
-        )
-    return lat, lon
-
-
-def _radius(value: str | None) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        radius = float(value)
-    except ValueError:
-        abort(400, description=f"radius_km {value!r} is not a number")
-    if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_KM):
-        abort(
-            400,
-            description=f"radius_km {value!r} is out of range: above 0, at most {MAX_RADIUS_KM:g}",
-        )
-    return radius
-
-
-def _day(value: str | None, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(400, description=f"{name} {value!r} is not a date (YYYY-MM-DD)")
-
-
-def _map_filter() -> MapFilter:
-    """The topic map's filters from the query: ``near`` + ``radius_km``, ``since``/``until``.
-
-    Dates are whole days in UTC; ``until`` includes its day.
-    """
-    near = _near(request.args.get("near"))
-    radius = _radius(request.args.get("radius_km"))
-    if (near is None) != (radius is None):
-        abort(400, description="near and radius_km go together: give both or neither")
-    since = _day(request.args.get("since"), "since")
-    until = _day(request.args.get("until"), "until")
-    if since is not None and until is not None and since > until:
-        abort(400, description=f"since {since.isoformat()} is after until {until.isoformat()}")
-
-    def moment(day: date | None, *, end: bool) -> datetime | None:
-        if day is None:
-            return None
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return start + timedelta(days=1) if end else start
-
-    return MapFilter(
-        near=near,
-        radius_km=radius,
-        since=moment(since, end=False),
-        until=moment(until, end=True),
-    )
-
-
 @bp.get("/map/<topic>")
 def topic_page(topic: str) -> ResponseReturnValue:
-    """The topic map: hotspots, merchants by rank, note heat.
+    """The topic map: hotspots, merchants by rank, note heat, district outlines, time slider.
 
     ``?city=`` keeps one city; ``?near=LAT,LON&radius_km=R`` keeps merchants and notes within
-    R km; ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` keeps notes created in those days.
+    R km; ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` sets the time slider (notes created in those
+    days). The page embeds the best :data:`MAX_MAP_MERCHANTS` merchants; the map then loads
+    its heat and merchants for each viewport from the API.
     """
     if topic not in taxonomy():
         abort(404, description=f"there is no topic {topic!r}")
     city = request.args.get("city") or None
-    where = _map_filter()
+    where = params.map_filter(request.args)
     db = get_db()
-    parts, ranked = topic_map(db, topic, csp_nonce(), city=city, where=where)
+    provider = tiles()
+    filters = {
+        k: request.args[k] for k in ("near", "radius_km", "since", "until") if request.args.get(k)
+    }
+    lang = request.args.get("lang")
+    api = {
+        "merchants": url_for("api.merchants"),
+        "heat": url_for("api.heat"),
+        "notes": url_for("api.notes"),
+        "districts": url_for("api.districts"),
+        "merchantPage": request.script_root + "/merchant/",
+        "pageQuery": "?" + urlencode({"lang": lang}) if lang else "",
+        "params": {
+            "topic": topic,
+            "city": city,
+            "near": filters.get("near"),
+            "radius_km": filters.get("radius_km"),
+            "crs": provider.datum,
+        },
+        "viewLimit": VIEW_MERCHANTS,
+        "days": note_days(db),
+        "since": filters.get("since"),
+        "until": filters.get("until"),
+    }
+    parts, ranked = topic_map(
+        db,
+        topic,
+        csp_nonce(),
+        city=city,
+        where=where,
+        tiles=provider,
+        api=api,
+        labels=map_labels(),
+    )
     cities = [
         r[0]
         for r in db.execute(
@@ -220,9 +180,6 @@ def topic_page(topic: str) -> ResponseReturnValue:
             (topic,),
         )
     ]
-    filters = {
-        k: request.args[k] for k in ("near", "radius_km", "since", "until") if request.args.get(k)
-    }
     return render_template(
         "map.html",
         topic=topic,
@@ -296,5 +253,5 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
         page=page,
         pages=pages,
         funnel=funnel,
-        parts=merchant_map(merchant, csp_nonce()),
+        parts=merchant_map(merchant, csp_nonce(), tiles=tiles()),
     )

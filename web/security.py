@@ -11,11 +11,13 @@ import re
 import secrets
 from typing import Final
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
-__all__ = ["TILE_HOST", "add_nonce", "csp_nonce", "init_app", "policy"]
+from topics.tiles import TileProvider, tile_provider
 
-#: The only outside host a page loads from: OpenStreetMap's tile server (images only).
+__all__ = ["TILE_HOST", "add_nonce", "csp_nonce", "init_app", "policy", "tiles"]
+
+#: OpenStreetMap's tile server, the default (and only) outside host (images only).
 TILE_HOST: Final = "https://tile.openstreetmap.org"
 
 _TAG = re.compile(r"<(script|style)\b", re.IGNORECASE)
@@ -28,15 +30,32 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
-def policy(nonce: str) -> str:
-    """The Content-Security-Policy for a response whose inline code carries ``nonce``."""
+def tiles() -> TileProvider:
+    """The app's base map (``TILES`` setting: a :mod:`topics.tiles` name or URL template)."""
+    return tile_provider(current_app.config.get("TILES"))
+
+
+def policy(nonce: str, tile_hosts: tuple[str, ...] = (TILE_HOST,)) -> str:
+    """The Content-Security-Policy for a response whose inline code carries ``nonce``.
+
+    Parameters
+    ----------
+    nonce
+        This request's nonce.
+    tile_hosts
+        The origins map tiles load from: the only outside hosts, for images only.
+
+    Returns
+    -------
+    str
+    """
     src = f"'self' 'nonce-{nonce}'"
     return "; ".join(
         (
             "default-src 'none'",
             f"script-src {src}",
             f"style-src {src}",
-            f"img-src 'self' data: {TILE_HOST}",
+            " ".join(("img-src 'self' data:", *tile_hosts)),
             "connect-src 'self'",
             "font-src 'self'",
             "frame-ancestors 'self'",
@@ -65,7 +84,7 @@ def add_nonce(html: str, nonce: str) -> str:
 
 
 def _harden(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = policy(csp_nonce())
+    response.headers["Content-Security-Policy"] = policy(csp_nonce(), tiles().hosts)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -73,6 +92,13 @@ def _harden(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response and ``csp_nonce()`` to the templates."""
+    """Add the headers to every response and ``csp_nonce()`` to the templates.
+
+    Raises
+    ------
+    ValueError
+        When the ``TILES`` setting names no provider (checked once, at start).
+    """
+    tile_provider(app.config.get("TILES"))
     app.after_request(_harden)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
