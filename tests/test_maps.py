@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+import topics.maps
 from topics.assets import copy_map_assets, localize_map, map_assets
 from topics.maps import build_topic_map, heat_cells, json_for_script, rank_color
 from topics.taxonomy import load_taxonomy
@@ -88,7 +89,8 @@ def test_page_loads_nothing_from_the_internet(page: str) -> None:
     assert urls <= TILE_AND_ATTRIBUTION
     srcs = re.findall(r'<script[^>]+src="([^"]+)"', page)
     hrefs = re.findall(r'<link[^>]+href="([^"]+)"', page)
-    assert srcs == ["static/leaflet.js", "static/leaflet.markercluster.js"]
+    assert srcs[:2] == ["static/leaflet.js", "static/leaflet.markercluster.js"]
+    assert re.fullmatch(r"static/topic_layers\.js\?v=[0-9a-f]{12}", srcs[2]) and len(srcs) == 3
     assert all(h.startswith("static/") for h in hrefs)
     for dropped in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
         assert dropped not in page.lower()
@@ -104,7 +106,7 @@ def test_page_contains_merchants_hotspots_and_controls(page: str) -> None:
     assert sum(c[4] for c in data["heat"]) == 6
     assert "巴斯咖啡" in page and "武康路 · coffee" in page
     assert "L.control.layers" in page
-    assert "lm-legend" in page and "lm-search" in page
+    assert "loopmapTopicLayers(" in page  # the legend and search box: see the browser test
     assert "<title>咖啡 Coffee</title>" in page
     # popups carry the top-confidence snippets, best first
     assert data["merchants"][0]["notes"][0].startswith("武康路咖啡")
@@ -121,7 +123,11 @@ def test_user_text_is_inert(page: str) -> None:
     assert any(XSS_TPL in t for t in data["merchants"][0]["notes"])
     assert f"Hot {XSS_IMG}" in [h["name"] for h in data["hotspots"]]
     # text never reaches markup or template literals: only textContent is used
-    assert "innerHTML" not in page and "bindPopup(`" not in page and "bindTooltip(`" not in page
+    script = (Path(topics.maps.__file__).parent / "static" / "topic_layers.js").read_text()
+    for text in (page, script):
+        assert "innerHTML" not in text and "bindPopup(`" not in text
+        assert "bindTooltip(`" not in text and "insertAdjacentHTML" not in text
+    assert "textContent" in script
     script = page.split('type="application/json"')[1]
     assert script.count("</script>") >= 1
     assert page.count("<script") == page.count("</script>")
@@ -207,9 +213,14 @@ def test_page_opens_from_disk_offline(tmp_path: Path) -> None:
         payload = driver.execute_script(
             "return document.querySelectorAll('img[src=x]').length + (window.__pwned ? 1 : 0)"
         )
+        controls = driver.execute_script(
+            "return ['.lm-legend', '.lm-search input', '.leaflet-control-layers', '.lm-time']"
+            ".map(function (s) { return document.querySelectorAll(s).length; })"
+        )
     finally:
         driver.quit()
     assert count == 3
     assert rendered >= 1  # merchant badges (or their cluster) drawn by Leaflet
     assert shapes >= 1  # hotspot outlines and heat cells
     assert payload == 0
+    assert controls == [1, 1, 1, 0]  # no time slider without the API

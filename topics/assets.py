@@ -1,7 +1,8 @@
 """Local copies of the scripts and stylesheets a topic map needs: no CDN anywhere.
 
 Map pages must work with no internet access (SPEC.md): map tiles are the only outside
-request. Leaflet and Leaflet.markercluster come from the installed ``xstatic-leaflet`` and
+request. loopmap's own map script (``topics/static/topic_layers.js``) ships in the package;
+Leaflet and Leaflet.markercluster come from the installed ``xstatic-leaflet`` and
 ``xstatic-leaflet-markercluster`` packages (their ``BASE_DIR``); :func:`map_assets` lists the
 files, :func:`copy_map_assets` copies them into a folder (a campaign's ``static/``), and
 :func:`localize_map` points a :class:`folium.Map` at them instead of folium's CDN defaults.
@@ -13,6 +14,7 @@ dropped rather than shipped.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -85,6 +87,11 @@ _PACKAGES: Final[tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...]] 
 )
 
 
+#: loopmap's own scripts (in ``topics/static``), loaded after Leaflet and its plugins.
+_OWN: Final = ("topic_layers.js",)
+_OWN_DIR: Final = Path(__file__).resolve().parent / "static"
+
+
 def map_assets() -> list[MapAsset]:
     """List the local files a topic map needs, in load order.
 
@@ -112,6 +119,12 @@ def map_assets() -> list[MapAsset]:
                 msg = f"{source} is missing from {dist}; reinstall it: pip install -I {dist}"
                 raise AssetError(msg)
             assets.append(MapAsset(name=name, source=source, kind=kind))
+    for name in _OWN:
+        source = _OWN_DIR / name
+        if not source.is_file():  # pragma: no cover - a broken install
+            msg = f"{source} is missing: reinstall loopmap"
+            raise AssetError(msg)
+        assets.append(MapAsset(name=name, source=source, kind="js"))
     return assets
 
 
@@ -146,6 +159,15 @@ def copy_map_assets(dest: str | os.PathLike[str]) -> list[Path]:
     return written
 
 
+def _versioned(prefix: str, asset: MapAsset) -> str:
+    """The URL of an asset; loopmap's own scripts carry their content hash (cache busting)."""
+    url = asset_url(prefix, asset.name)
+    if asset.source.parent != _OWN_DIR:
+        return url
+    digest = hashlib.sha256(asset.source.read_bytes()).hexdigest()[:12]
+    return f"{url}?v={digest}"
+
+
 def localize_map(m: folium.Map, *, asset_prefix: str = "static/") -> folium.Map:
     """Point a map's scripts and stylesheets at local copies; drop folium's unused CDN ones.
 
@@ -165,6 +187,6 @@ def localize_map(m: folium.Map, *, asset_prefix: str = "static/") -> folium.Map:
         ``m``.
     """
     assets = map_assets()
-    m.default_js = [(a.name, asset_url(asset_prefix, a.name)) for a in assets if a.kind == "js"]
+    m.default_js = [(a.name, _versioned(asset_prefix, a)) for a in assets if a.kind == "js"]
     m.default_css = [(a.name, asset_url(asset_prefix, a.name)) for a in assets if a.kind == "css"]
     return m
