@@ -107,6 +107,9 @@ class ImportInterrupted(KeyboardInterrupt):
 
 
 RejectCallback = Callable[[Rejection], None]
+#: Called after each committed chunk with the ids of the rows it kept (added, updated or
+#: unchanged).
+KeptCallback = Callable[[list[str]], None]
 
 
 def _now() -> str:
@@ -129,12 +132,18 @@ class _Importer:
     """Validates and writes one stream of records of one kind."""
 
     def __init__(
-        self, ws: Workspace, kind: str, report: ImportReport, on_reject: RejectCallback | None
+        self,
+        ws: Workspace,
+        kind: str,
+        report: ImportReport,
+        on_reject: RejectCallback | None,
+        on_kept: KeptCallback | None = None,
     ) -> None:
         self.ws = ws
         self.kind = kind
         self.report = report
         self.on_reject = on_reject
+        self.on_kept = on_kept
         self.validate = VALIDATORS[kind]
         self.id_field = _ID[kind]
         self.columns = COLUMNS[kind]
@@ -260,6 +269,8 @@ class _Importer:
         self.report.added += added
         self.report.updated += updated
         self.report.unchanged += unchanged
+        if self.on_kept is not None:
+            self.on_kept([p[0] for p in prepared])
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -275,8 +286,9 @@ def _run(
     report: ImportReport,
     on_reject: RejectCallback | None,
     chunk_rows: int,
+    on_kept: KeptCallback | None = None,
 ) -> ImportReport:
-    importer = _Importer(ws, kind, report, on_reject)
+    importer = _Importer(ws, kind, report, on_reject, on_kept)
     log_id = ws.conn.execute(
         "INSERT INTO imports(path, kind, started_at) VALUES (?, ?, ?)",
         (report.source, kind, _now()),
@@ -438,6 +450,7 @@ def import_rows(
     *,
     source: str = "request",
     on_reject: RejectCallback | None = None,
+    on_kept: KeptCallback | None = None,
 ) -> ImportReport:
     """Import rows that are already parsed (the ingest API), with the same rules as files.
 
@@ -453,6 +466,10 @@ def import_rows(
         How the rejections name the input.
     on_reject
         Called with each rejected row.
+    on_kept
+        Called after each committed chunk with the ids of its rows that are stored,
+        whether added, updated or unchanged (a row sent again after a lost answer is kept
+        as unchanged).
 
     Returns
     -------
@@ -469,7 +486,7 @@ def import_rows(
                 yield Record(i, None, f"expected a JSON object, got {type(row).__name__}", "item")
 
     report = ImportReport(source=source, kind=kind)
-    return _run(ws, kind, records(), report, on_reject, CHUNK_ROWS)
+    return _run(ws, kind, records(), report, on_reject, CHUNK_ROWS, on_kept)
 
 
 def workspace_warnings(ws: Workspace) -> list[str]:
@@ -507,10 +524,13 @@ def make_ingest(db: str | os.PathLike[str]) -> Callable[[str, list[Any]], dict[s
     """The web app's ingest function for one workspace: ``ingest(kind, rows) -> dict``.
 
     Each call opens the workspace, imports the rows with :func:`import_rows` (the same
-    rules, ids as keys, transactions) and closes it. After notes are added or changed, the
-    notes with no geocode yet are geocoded and classified at once
+    rules, ids as keys, transactions) and closes it. Then the request's stored notes that
+    have no geocode yet are geocoded and classified at once
     (:func:`loopmap.live.geocode_new_notes`), so the web app shows them without a restart;
-    hotspots and the ranking follow with the next ``loopmap build``.
+    hotspots and the ranking follow with the next ``loopmap build``. Unchanged notes count
+    too: when a server stops between storing a batch and geocoding it, the client's retry
+    finds the notes stored and geocodes them. Only the request's own notes are looked at,
+    so concurrent requests do not geocode each other's notes twice.
 
     Returns
     -------
@@ -520,13 +540,14 @@ def make_ingest(db: str | os.PathLike[str]) -> Callable[[str, list[Any]], dict[s
     """
 
     def ingest(kind: str, rows: list[Any]) -> dict[str, Any]:
+        kept: list[str] = []
         with Workspace(db) as ws:
-            report = import_rows(ws, kind, rows, source=f"POST /api/{kind}")
-        if kind == "notes" and (report.added or report.updated):
+            report = import_rows(ws, kind, rows, source=f"POST /api/{kind}", on_kept=kept.extend)
+        if kind == "notes" and kept:
             from loopmap.live import geocode_new_notes
 
             try:
-                geocode_new_notes(db)
+                geocode_new_notes(db, note_ids=kept)
             except Exception:  # the notes are stored; the next build geocodes them
                 log.exception("geocoding the ingested notes failed")
         return {
