@@ -194,7 +194,7 @@ class Server:
     db
         The workspace file.
     workers
-        ``--workers`` (waitress threads).
+        ``--workers`` (worker processes).
     log
         File the servers' stdout and stderr are appended to.
     token
@@ -262,16 +262,29 @@ class Server:
         return False
 
     def _note_rss(self) -> None:
-        """Keep the largest peak resident size (``VmHWM``) any server process reached."""
+        """Keep the largest sum of peak resident sizes (``VmHWM``) of the server's processes.
+
+        The server process and its worker processes (gunicorn forks them): the sum of
+        each one's own peak, an upper bound of the peak they reached together.
+        """
         if self.proc is None:
             return
+        pids = [self.proc.pid]
         try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+            pids += [int(p) for p in children.split()]
         except OSError:
-            return
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                self.peak_rss = max(self.peak_rss, int(line.split()[1]) * 1024)
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+        self.peak_rss = max(self.peak_rss, total)
 
     def kill(self) -> None:
         """SIGKILL the server and reap it."""
@@ -594,7 +607,7 @@ def main() -> None:
     ap.add_argument("--notes", type=int, default=100_000, help="notes to POST")
     ap.add_argument("--batch", type=int, default=500, help="notes per request")
     ap.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    ap.add_argument("--workers", type=int, default=8, help="loopmap serve --workers")
+    ap.add_argument("--workers", type=int, default=2, help="loopmap serve --workers")
     ap.add_argument(
         "--kill-every", type=float, default=0.0, help="SIGKILL + restart every S s (0: never)"
     )

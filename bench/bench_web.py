@@ -8,7 +8,8 @@ Prints three sets of figures:
    points, local assets) opened from disk;
 3. a bounded load test of ``GET /api/merchants?topic=coffee&limit=20``: 32 client threads
    with keep-alive connections, a fixed number of requests and a time cap, against
-   ``loopmap serve --workers 2`` on 127.0.0.1; requests/s and p50/p99 latency.
+   ``loopmap serve --workers 2`` (two gunicorn processes) on 127.0.0.1; requests/s and
+   p50/p99 latency; before it, the time of the map's first load of 20 viewports.
 
 Everything stays on the loopback interface; the browser resolves no other host.
 
@@ -43,6 +44,7 @@ __all__ = [
     "page_weight",
     "serve",
     "time_to_markers",
+    "viewport_timings",
 ]
 
 CHROMIUM: Final = shutil.which("chromium") or "/usr/bin/chromium"
@@ -303,6 +305,35 @@ def _read_local(folder: Path) -> Any:
     return fetch
 
 
+def viewport_timings(base: str, n: int = 20) -> None:
+    """Print how long the map's first load of a viewport takes (nothing cached).
+
+    ``n`` distinct viewports around central Shanghai at zooms 11-16: ``/api/heat`` and
+    ``/api/merchants?bbox=`` as the map asks for them after a pan or zoom.
+    """
+    heat: list[float] = []
+    merchants: list[float] = []
+    sizes: list[int] = []
+    for k in range(n):
+        zoom = 11 + k % 6
+        half = 0.3 / 2 ** (zoom - 11)
+        lat, lon = 31.22 + 0.003 * k, 121.45 - 0.002 * k
+        bbox = f"{lon - half:.5f},{lat - half / 2:.5f},{lon + half:.5f},{lat + half / 2:.5f}"
+        for kind, into in (("heat", heat), ("merchants", merchants)):
+            url = f"{base}/api/{kind}?topic=coffee&bbox={bbox}&zoom={zoom}&limit=300"
+            started = time.perf_counter()
+            body = _get(url)
+            into.append(time.perf_counter() - started)
+            sizes.append(len(body))
+    print(
+        f"viewport loads ({n} views, zoom 11-16, uncached): /api/heat median "
+        f"{statistics.median(heat) * 1000:.0f} ms, max {max(heat) * 1000:.0f} ms; "
+        f"/api/merchants median {statistics.median(merchants) * 1000:.0f} ms, "
+        f"max {max(merchants) * 1000:.0f} ms; answers {min(sizes) / 1024:.1f}-"
+        f"{max(sizes) / 1024:.1f} KiB"
+    )
+
+
 def load_test(
     base: str, path: str, *, clients: int = 32, requests: int = 5000, cap: float = 60.0
 ) -> dict[str, float]:
@@ -428,6 +459,7 @@ def main() -> None:
                     f"(best of {args.runs}; all: {', '.join(f'{t:.2f}' for t in times)})"
                 )
 
+        viewport_timings(base)
         path = "/api/merchants?topic=coffee&limit=20"
         load_test(base, path, clients=4, requests=200, cap=10)  # warm-up
         r = load_test(base, path, clients=args.clients, requests=args.requests, cap=args.cap)

@@ -565,13 +565,26 @@ def campaign_cmd(
     "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
 @click.option(
-    "--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (gunicorn).",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker process.",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server with debug and reload.")
 @tiles_option
 @db_option
-def serve_cmd(host: str, port: int, workers: int, dev: bool, tiles: str, db: Path) -> None:
-    """Serve the web application (production WSGI server; --dev for Flask's).
+def serve_cmd(
+    host: str, port: int, workers: int, threads: int, dev: bool, tiles: str, db: Path
+) -> None:
+    """Serve the web application (gunicorn; --dev for Flask's development server).
 
     \b
     Example:
@@ -579,15 +592,23 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool, tiles: str, db: Pat
       loopmap serve --tiles amap     # AutoNavi tiles in GCJ-02, points shifted to match
       loopmap serve --tiles none     # no base map: district outlines only
     """
-    _serve(db, host=host, port=port, workers=workers, dev=dev, tiles=tiles)
+    _serve(db, host=host, port=port, workers=workers, threads=threads, dev=dev, tiles=tiles)
 
 
-def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool, tiles: str = "osm") -> None:
+def _serve(
+    db: Path,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    dev: bool,
+    tiles: str = "osm",
+    threads: int = 4,
+) -> None:
     import socket
 
-    from waitress import serve
-
     from loopmap.importer import make_ingest
+    from loopmap.server import run_server
     from web import create_app
 
     if not db.exists():
@@ -617,7 +638,7 @@ def _serve(db: Path, *, host: str, port: int, workers: int, dev: bool, tiles: st
     if dev:
         app.run(host=host, port=port, debug=True)
         return
-    serve(app, host=host, port=port, threads=workers, ident="loopmap")
+    run_server(app, host=host, port=port, workers=workers, threads=threads)
 
 
 @cli.command("sample")
@@ -731,7 +752,7 @@ def demo_cmd(
         click.echo("[4/4] done; serve it with: loopmap serve")
         return
     click.echo("[4/4] serving")
-    _serve(db, host=host, port=port, workers=4, dev=False, tiles=tiles)
+    _serve(db, host=host, port=port, workers=2, dev=False, tiles=tiles)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,11 +43,14 @@ __all__ = [
     "MAX_LIMIT",
     "ApiError",
     "BodyCache",
+    "body_cache",
     "bp",
+    "cached_value",
     "workspace_stamp",
 ]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+T = TypeVar("T")
 
 DEFAULT_LIMIT: Final = params.DEFAULT_LIMIT
 MAX_LIMIT: Final = params.MAX_LIMIT
@@ -151,10 +154,10 @@ class BodyCache:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, stamp: tuple[int, ...], compute: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable, stamp: tuple[int, ...], compute: Callable[[], T]) -> T:
         """The body for ``key`` computed under ``stamp``, computing it on a miss.
 
         Parameters
@@ -168,7 +171,8 @@ class BodyCache:
 
         Returns
         -------
-        bytes
+        The value ``compute`` returned (a response body, or a page's figures); callers
+        must not change it.
         """
         with self._lock:
             entry = self._entries.get(key)
@@ -192,11 +196,17 @@ class BodyCache:
             self.hits = self.misses = 0
 
 
-def _body_cache() -> BodyCache:
+def body_cache() -> BodyCache:
     cache = current_app.extensions.get("loopmap_body_cache")
     if cache is None:
         cache = current_app.extensions.setdefault("loopmap_body_cache", BodyCache())
     return cache
+
+
+def cached_value(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the app's cache until the workspace changes."""
+    stamp = workspace_stamp(current_app.config["DB_PATH"])
+    return body_cache().get(("value", key), stamp, compute)
 
 
 def _cached(
@@ -208,7 +218,7 @@ def _cached(
     read markup in it.
     """
     stamp = workspace_stamp(current_app.config["DB_PATH"])
-    body = _body_cache().get((request.path, key), stamp, lambda: json_for_script(build()).encode())
+    body = body_cache().get((request.path, key), stamp, lambda: json_for_script(build()).encode())
     response = Response(body, mimetype=mimetype)
     response.cache_control.max_age = 60
     digest = hashlib.sha256(f"{list(stamp)}{request.full_path}".encode()).hexdigest()[:32]

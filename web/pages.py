@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from topics.assets import map_assets
 from web import params
+from web.api import cached_value
 from web.db import get_db
 from web.i18n import i18n_context, keep_lang, map_labels, vary_on_language
 from web.maps import (
@@ -65,7 +66,11 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """The cities in the workspace with their places, notes and merchants."""
+    """The cities in the workspace with their places, notes and merchants (cached)."""
+    return render_template("index.html", **cached_value("index", _index_figures))
+
+
+def _index_figures() -> dict[str, Any]:
     db = get_db()
     cities: list[dict[str, Any]] = [
         dict(r)
@@ -105,14 +110,13 @@ def index() -> ResponseReturnValue:
         dict(t, label=known.label(t["topic"]) if t["topic"] in known else t["topic"])
         for t in topics
     ]
-    return render_template(
-        "index.html",
-        cities=cities,
-        totals=totals,
-        categories=categories,
-        topics=topics,
-        hotspots=hotspots,
-    )
+    return {
+        "cities": cities,
+        "totals": totals,
+        "categories": [dict(r) for r in categories],
+        "topics": topics,
+        "hotspots": [dict(r) for r in hotspots],
+    }
 
 
 def _page_number(value: str | None) -> int:
