@@ -146,3 +146,15 @@ def test_translate_outside_a_request_fills_fields() -> None:
 def test_labels_are_escaped(client: FlaskClient) -> None:
     html = _html(client, "/?lang=en&x=<i>")
     assert "x=<i>" not in html and "x=%3Ci%3E" in html
+
+
+def test_the_map_speaks_the_page_language(client: FlaskClient) -> None:
+    from topics.maps import WORDS
+    from web.i18n import _MAP_WORDS
+
+    assert set(_MAP_WORDS) == set(WORDS)
+    zh = client.get("/map/coffee").get_data(as_text=True)
+    en = client.get("/map/coffee?lang=en").get_data(as_text=True)
+    assert "笔记热度" in zh and "搜索商户" in zh and "视野内 {n} 家商户" in zh
+    assert "Note heat" in en and "Search merchants" in en and "{n} merchants in view" in en
+    assert "笔记热度" not in en

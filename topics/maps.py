@@ -37,6 +37,7 @@ from topics.tiles import PROVIDERS, TileProvider, display_points, tile_provider
 
 __all__ = [
     "RANK_COLORS",
+    "WORDS",
     "build_topic_map",
     "heat_cells",
     "json_for_script",
@@ -388,6 +389,40 @@ def shift_cells(cells: list[list[float]], provider: TileProvider) -> list[list[f
     return [[*corners[k], *corners[n + k], *cell[4:]] for k, cell in enumerate(cells)]
 
 
+#: The map's own words (English); pass ``labels`` to :func:`build_topic_map` for others.
+#: ``{n}`` and ``{m}`` are filled in.
+WORDS: Final[dict[str, str]] = {
+    "searchPlaceholder": "Search merchants",
+    "noMatch": "no merchant matches",
+    "timeTitle": "Note dates",
+    "timeFrom": "from",
+    "timeTo": "to",
+    "timeAll": "all dates",
+    "note": "{n} note",
+    "notes": "{n} notes",
+    "hotspot": "Hotspot: {n}",
+    "all": "{n} merchants",
+    "some": "{n} of {m} merchants",
+    "allInView": "{n} merchants in view",
+    "someInView": "{n} of {m} merchants in view",
+    "legendRank": "merchant rank {n}",
+    "legendOther": "other merchants",
+    "legendHotspot": "hotspot",
+    "legendHeat": "note heat (darker = more notes)",
+    "layerHeat": "Note heat",
+    "layerHotspots": "Hotspots",
+    "layerMerchants": "Merchants",
+    "layerDistricts": "Districts",
+}
+_DATA_WORDS: Final = ("searchPlaceholder", "noMatch", "timeTitle", "timeFrom", "timeTo", "timeAll")
+_SCRIPT_WORDS: Final = ("note", "notes", "hotspot", "all", "some", "allInView", "someInView")
+
+
+def _layer_name(text: str) -> str:
+    """A layer control label: folium writes it into markup and a script, so it is escaped."""
+    return html.escape(text)
+
+
 def _provider(tiles: str | TileProvider | None) -> TileProvider:
     if tiles is None:
         return PROVIDERS["none"]
@@ -462,8 +497,7 @@ def build_topic_map(
         merchants for each viewport and zoom, shows a time slider and district outlines.
         None (the default) draws only what is embedded: a page that opens from disk.
     labels
-        Overrides for the map's own words (``searchPlaceholder``, ``noMatch``,
-        ``timeTitle``, ``timeFrom``, ``timeTo``, ``timeAll``).
+        The map's own words in another language: any keys of :data:`WORDS`.
 
     Returns
     -------
@@ -493,15 +527,20 @@ def build_topic_map(
         "districtLabelZoom": 9,
         "api": dict(api) if api is not None else None,
     }
-    data.update(labels or {})
+    data.update({k: v for k, v in {**WORDS, **(labels or {})}.items() if k in _DATA_WORDS})
     provider = _provider(tiles)
     to_display(data, provider)
     data["permanentLabels"] = len(data["hotspots"]) <= _PERMANENT_LABELS_MAX
+    words = {**WORDS, **(labels or {})}
+    data["words"] = {k: words[k] for k in _SCRIPT_WORDS}
     data["legend"] = [
-        *([color, f"merchant rank {label}", False] for _, color, label in RANK_COLORS),
-        [_OTHER_RANK_COLOR, "other merchants", False],
-        [_HOTSPOT_COLOR, "hotspot", True],
-        [_HEAT_COLOR, "note heat (darker = more notes)", True],
+        *(
+            [color, words["legendRank"].replace("{n}", label), False]
+            for _, color, label in RANK_COLORS
+        ),
+        [_OTHER_RANK_COLOR, words["legendOther"], False],
+        [_HOTSPOT_COLOR, words["legendHotspot"], True],
+        [_HEAT_COLOR, words["legendHeat"], True],
     ]
 
     m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True)
@@ -511,11 +550,13 @@ def build_topic_map(
     root.header.add_child(Element(f"<title>{html.escape(str(title))}</title>"), name="lm_title")
     root.header.add_child(Element(_STYLE), name="lm_style")
 
-    heat_layer = folium.FeatureGroup(name="Note heat", show=True).add_to(m)
-    hotspot_layer = folium.FeatureGroup(name="Hotspots", show=True).add_to(m)
-    merchant_layer = folium.FeatureGroup(name="Merchants", show=True).add_to(m)
+    heat_layer = folium.FeatureGroup(name=_layer_name(words["layerHeat"]), show=True).add_to(m)
+    hotspot_layer = folium.FeatureGroup(name=_layer_name(words["layerHotspots"])).add_to(m)
+    merchant_layer = folium.FeatureGroup(name=_layer_name(words["layerMerchants"])).add_to(m)
     district_layer = (
-        folium.FeatureGroup(name="Districts", show=True).add_to(m) if api is not None else None
+        folium.FeatureGroup(name=_layer_name(words["layerDistricts"])).add_to(m)
+        if api is not None
+        else None
     )
     m.add_child(
         _TopicLayers(

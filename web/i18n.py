@@ -46,6 +46,21 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "map_from": ("起", "from"),
     "map_to": ("止", "to"),
     "map_all_dates": ("全部日期", "all dates"),
+    "map_note": ("{n} 条笔记", "{n} note"),
+    "map_notes": ("{n} 条笔记", "{n} notes"),
+    "map_hotspot": ("热点：{n}", "Hotspot: {n}"),
+    "map_all": ("{n} 家商户", "{n} merchants"),
+    "map_some": ("{n} / {m} 家商户", "{n} of {m} merchants"),
+    "map_all_in_view": ("视野内 {n} 家商户", "{n} merchants in view"),
+    "map_some_in_view": ("视野内 {n} / {m} 家商户", "{n} of {m} merchants in view"),
+    "map_legend_rank": ("商户排名 {n}", "merchant rank {n}"),
+    "map_legend_other": ("其他商户", "other merchants"),
+    "map_legend_hotspot": ("热点", "hotspot"),
+    "map_legend_heat": ("笔记热度（越深越多）", "note heat (darker = more notes)"),
+    "map_layer_heat": ("笔记热度", "Note heat"),
+    "map_layer_hotspots": ("热点", "Hotspots"),
+    "map_layer_merchants": ("商户", "Merchants"),
+    "map_layer_districts": ("行政区", "Districts"),
     "cities": ("城市", "Cities"),
     "city": ("城市", "city"),
     "no_city": ("（无城市）", "(no city)"),
@@ -190,15 +205,35 @@ def i18n_context() -> dict[str, Any]:
 
 
 def map_labels() -> dict[str, str]:
-    """The topic map's own words in this request's language (for its data block)."""
-    return {
-        "searchPlaceholder": translate("map_search"),
-        "noMatch": translate("map_no_match"),
-        "timeTitle": translate("map_time"),
-        "timeFrom": translate("map_from"),
-        "timeTo": translate("map_to"),
-        "timeAll": translate("map_all_dates"),
-    }
+    """The topic map's own words in this request's language (see ``topics.maps.WORDS``)."""
+    lang = current_lang()
+    return {word: MESSAGES[key][LANGS.index(lang)] for word, key in _MAP_WORDS.items()}
+
+
+#: topics.maps word -> message key.
+_MAP_WORDS: Final = {
+    "searchPlaceholder": "map_search",
+    "noMatch": "map_no_match",
+    "timeTitle": "map_time",
+    "timeFrom": "map_from",
+    "timeTo": "map_to",
+    "timeAll": "map_all_dates",
+    "note": "map_note",
+    "notes": "map_notes",
+    "hotspot": "map_hotspot",
+    "all": "map_all",
+    "some": "map_some",
+    "allInView": "map_all_in_view",
+    "someInView": "map_some_in_view",
+    "legendRank": "map_legend_rank",
+    "legendOther": "map_legend_other",
+    "legendHotspot": "map_legend_hotspot",
+    "legendHeat": "map_legend_heat",
+    "layerHeat": "map_layer_heat",
+    "layerHotspots": "map_layer_hotspots",
+    "layerMerchants": "map_layer_merchants",
+    "layerDistricts": "map_layer_districts",
+}
 
 
 def keep_lang(endpoint: str, values: dict[str, Any]) -> None:

@@ -545,7 +545,11 @@ def topic_map(
 
 
 def merchant_map(
-    merchant: dict[str, Any], nonce: str, *, tiles: str | TileProvider | None = "osm"
+    merchant: dict[str, Any],
+    nonce: str,
+    *,
+    tiles: str | TileProvider | None = "osm",
+    labels: Mapping[str, str] | None = None,
 ) -> MapParts:
     """A small map with one merchant's marker (name only as escaped JSON)."""
     frame = pd.DataFrame(
@@ -570,5 +574,6 @@ def merchant_map(
         asset_prefix=_ASSET_PREFIX,
         title=str(merchant["name"]),
         tiles=tiles,
+        labels=labels,
     )
     return _split(m.get_root().render(), nonce)

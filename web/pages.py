@@ -257,5 +257,5 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
         page=page,
         pages=pages,
         funnel=funnel,
-        parts=merchant_map(merchant, csp_nonce(), tiles=tiles()),
+        parts=merchant_map(merchant, csp_nonce(), tiles=tiles(), labels=map_labels()),
     )

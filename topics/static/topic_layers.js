@@ -54,7 +54,10 @@ window.loopmapTopicLayers = function (map, data, layers) {
         if (window.console) { console.warn("loopmap", String(err)); }
       });
   }
-  function notesLabel(n) { return n + (n === 1 ? " note" : " notes"); }
+  function fill(template, n, m) {
+    return template.replace("{n}", String(n)).replace("{m}", String(m));
+  }
+  function notesLabel(n) { return fill(n === 1 ? data.words.note : data.words.notes, n); }
   function drawHeat(cells) {
     heatLayer.clearLayers();
     cells.forEach(function (c) {
@@ -112,7 +115,7 @@ window.loopmapTopicLayers = function (map, data, layers) {
     box.appendChild(head);
     var facts = (m.rank === null ? "" : "#" + m.rank + " · ") + notesLabel(m.n_notes);
     box.appendChild(el("div", facts));
-    if (m.hotspot) { box.appendChild(el("div", "Hotspot: " + m.hotspot)); }
+    if (m.hotspot) { box.appendChild(el("div", fill(data.words.hotspot, m.hotspot))); }
     if (m.why) { box.appendChild(el("div", m.why)); }
     fillNotes(box, m.notes || []);
     marker.bindPopup(box, {maxWidth: 300});
@@ -132,10 +135,10 @@ window.loopmapTopicLayers = function (map, data, layers) {
     var shown = all.filter(function (e) { return e.shown; }).length;
     exported.merchants = all;
     if (statusLine === null) { return; }
-    var where = api ? " in view" : "";
+    var words = data.words;
     statusLine.textContent = state.query
-      ? shown + " of " + all.length + " merchants" + where
-      : all.length + " merchants" + where;
+      ? fill(api ? words.someInView : words.some, shown, all.length)
+      : fill(api ? words.allInView : words.all, all.length);
   }
   function setMerchants(list) {
     var keep = {};
