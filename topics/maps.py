@@ -518,12 +518,6 @@ def build_topic_map(
         "heat": heat_cells(notes, cell_m=heat_cell_m),
         "heatColor": _HEAT_COLOR,
         "hotspotColor": _HOTSPOT_COLOR,
-        "searchPlaceholder": "Search merchants",
-        "noMatch": "no merchant matches",
-        "timeTitle": "Note dates",
-        "timeFrom": "from",
-        "timeTo": "to",
-        "timeAll": "all dates",
         "districtLabelZoom": 9,
         "api": dict(api) if api is not None else None,
     }

@@ -14,7 +14,7 @@ server draws in GCJ-02.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -167,12 +167,7 @@ def display_points(
     (lon, lat)
         Arrays in the provider's datum (unchanged for WGS-84 tiles and outside China).
     """
-    x = np.asarray(lon, dtype=float)
-    y = np.asarray(lat, dtype=float)
-    if provider.datum != "gcj02" or x.size == 0:
-        return x, y
-    gx, gy = wgs84_to_gcj02(x, y)
-    return np.asarray(gx, dtype=float), np.asarray(gy, dtype=float)
+    return _convert(provider, lon, lat, wgs84_to_gcj02)
 
 
 def from_display(
@@ -192,9 +187,15 @@ def from_display(
     (lon, lat)
         WGS-84 arrays.
     """
+    return _convert(provider, lon, lat, gcj02_to_wgs84)
+
+
+def _convert(
+    provider: TileProvider, lon: ArrayLike, lat: ArrayLike, convert: Any
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     x = np.asarray(lon, dtype=float)
     y = np.asarray(lat, dtype=float)
     if provider.datum != "gcj02" or x.size == 0:
         return x, y
-    wx, wy = gcj02_to_wgs84(x, y)
-    return np.asarray(wx, dtype=float), np.asarray(wy, dtype=float)
+    cx, cy = convert(x, y)
+    return np.asarray(cx, dtype=float), np.asarray(cy, dtype=float)
