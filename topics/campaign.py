@@ -1,14 +1,11 @@
-"""Topic campaigns: a shortlist of merchants, their hotspots, a map and a brief for operations.
+"""Topic campaigns: choose a shortlist of merchants, their hotspots and a route for operations.
 
 :func:`build_campaign` reads a built workspace (the SQLite file, opened read-only with the
-standard :mod:`sqlite3` module) and writes an output folder:
-
-- ``index.html`` — the campaign map (:func:`topics.maps.build_topic_map`), opening from disk
-  with no network: Leaflet is copied into ``static/`` beside it;
-- ``merchants.csv`` — the shortlist;
-- ``campaign.json`` — criteria, merchants with scores, hotspots, representative notes;
-- ``brief.md`` — the pitch, hotspots, merchants, a walking route and the expected reach;
-- ``lift.csv`` — with ``measure=True``: each merchant's window against the one before.
+standard :mod:`sqlite3` module), validates the options, selects the topic's merchant notes
+and composes the campaign: the shortlist, its hotspots, walking route, reach and lift come
+from the pure functions of :mod:`topics.campaign_shortlist`, and
+:func:`topics.campaign_files.write_campaign_folder` writes the output folder (``index.html``,
+``merchants.csv``, ``campaign.json``, ``brief.md`` and, with ``measure=True``, ``lift.csv``).
 
 Selection: notes classified as the topic (``topics``), geocoded to a merchant
 (``geocodes.precision = 'poi'`` and the place is a ``merchant``), in the city
@@ -16,33 +13,41 @@ Selection: notes classified as the topic (``topics``), geocoded to a merchant
 The selected merchants are ranked by their loop score from the workspace's ``ranking``
 table, leaving out merchants flagged as manufactured, then by the count of those notes;
 without a ranking, by the count of notes alone, ties by name.
-
-Walking distances are great-circle distances multiplied by :data:`STREET_FACTOR` (1.3), a
-common detour factor for city street networks; no street graph is downloaded.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.resolve import haversine_km
-from topics.assets import copy_map_assets
-from topics.maps import build_topic_map
+from topics.campaign_files import LIFT_COLUMNS, MERCHANT_COLUMNS, write_campaign_folder
+from topics.campaign_shortlist import (
+    STREET_FACTOR,
+    Window,
+    best_hotspot,
+    describe_lift,
+    expected_reach,
+    in_window,
+    measure_lift,
+    merchant_hotspots,
+    merchant_records,
+    representative_notes,
+    shortlist_merchants,
+    shortlisted_hotspots,
+    walking_route,
+)
 from topics.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -57,53 +62,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Walking distance = great-circle distance x this factor (street-network detours).
-STREET_FACTOR: Final = 1.3
-#: Columns of merchants.csv.
-MERCHANT_COLUMNS: Final = (
-    "rank",
-    "merchant_id",
-    "name",
-    "lat",
-    "lon",
-    "notes_in_window",
-    "share_of_topic_notes",
-    "hotspot",
-    "why",
-)
-#: Columns of lift.csv.
-LIFT_COLUMNS: Final = (
-    "merchant_id",
-    "name",
-    "notes",
-    "notes_before",
-    "notes_lift",
-    "interactions",
-    "interactions_before",
-    "interactions_lift",
-    "visits",
-    "visits_before",
-    "visits_lift",
-)
-_INTERACTIONS: Final = ("like", "comment", "collect", "forward")
-_REACH_KINDS: Final = ("view", "like", "collect")
-_NOTES_PER_MERCHANT: Final = 3
-_OUTPUTS: Final = ("index.html", "merchants.csv", "campaign.json", "brief.md")
-
 
 class CampaignError(ValueError):
     """A campaign cannot be built; the message says why and what to change."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Window:
-    since: datetime | None
-    until: datetime | None  # exclusive
-
-    def label(self) -> str:
-        a = self.since.isoformat() if self.since else "the first note"
-        b = self.until.isoformat() if self.until else "the last note"
-        return f"{a} .. {b} (end exclusive)"
 
 
 # ---------------------------------------------------------------------------- validation
@@ -225,15 +186,6 @@ def _topic_notes(conn: sqlite3.Connection, topic: str) -> pd.DataFrame:
     return frame
 
 
-def _in_window(times: pd.Series, window: _Window) -> pd.Series:
-    keep = pd.Series(True, index=times.index)
-    if window.since is not None:
-        keep &= times >= pd.Timestamp(window.since)
-    if window.until is not None:
-        keep &= times < pd.Timestamp(window.until)
-    return keep
-
-
 def _events(
     conn: sqlite3.Connection, note_ids: Sequence[str], merchant_ids: Sequence[str]
 ) -> pd.DataFrame:
@@ -270,6 +222,17 @@ def _topic_hotspots(conn: sqlite3.Connection, topic: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
+def _loop_scores(conn: sqlite3.Connection) -> dict[str, tuple[float, int]]:
+    """merchant_id -> (loop score, flagged) from the ranking table, when it exists."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ranking'"
+    ).fetchone()
+    if not has:
+        return {}
+    rows = conn.execute("SELECT merchant_id, score, flagged FROM ranking").fetchall()
+    return {str(r[0]): (float(r[1]), int(r[2])) for r in rows}
+
+
 # ---------------------------------------------------------------------------- selection
 
 
@@ -280,7 +243,7 @@ def _select(
     city: str | None,
     near: tuple[float, float] | None,
     radius_km: float | None,
-    window: _Window,
+    window: Window,
 ) -> pd.DataFrame:
     """Apply the filters in order; an empty result names the filter that emptied it."""
     if notes.empty:
@@ -310,7 +273,7 @@ def _select(
             )
             raise CampaignError(msg)
     before = sel
-    sel = sel[_in_window(sel["created"], window)]
+    sel = sel[in_window(sel["created"], window)]
     if sel.empty:
         first, last = before["created"].min(), before["created"].max()
         msg = (
@@ -319,311 +282,6 @@ def _select(
         )
         raise CampaignError(msg)
     return sel
-
-
-def _merchant_hotspots(hotspots: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
-    """Each merchant's hotspot (the one with the most notes when it belongs to several)."""
-    out: dict[str, dict[str, Any]] = {}
-    for row in hotspots.sort_values("n_notes", ascending=False, kind="stable").itertuples():
-        for member in row.members:
-            out.setdefault(
-                str(member), {"hotspot_id": row.hotspot_id, "name": row.name, "n": row.n_notes}
-            )
-    return out
-
-
-def _loop_scores(conn: sqlite3.Connection) -> dict[str, tuple[float, int]]:
-    """merchant_id -> (loop score, flagged) from the ranking table, when it exists."""
-    has = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ranking'"
-    ).fetchone()
-    if not has:
-        return {}
-    rows = conn.execute("SELECT merchant_id, score, flagged FROM ranking").fetchall()
-    return {str(r[0]): (float(r[1]), int(r[2])) for r in rows}
-
-
-def _shortlist(
-    sel: pd.DataFrame,
-    *,
-    top: int,
-    hotspot_of: dict[str, dict[str, Any]],
-    scope: str,
-    loop: dict[str, tuple[float, int]] | None = None,
-) -> pd.DataFrame:
-    grouped = (
-        sel.groupby("merchant_id", as_index=False)
-        .agg(name=("name", "first"), lat=("m_lat", "first"), lon=("m_lon", "first"),
-             city=("city", "first"), notes_in_window=("note_id", "nunique"))
-    )  # fmt: skip
-    total = int(sel["note_id"].nunique())
-    n_merchants = len(grouped)
-    if loop:
-        # Ranked by the loop (how well notes turn into visits and new notes), and merchants
-        # whose loop looks manufactured are left out of a campaign.
-        grouped["loop_score"] = [loop.get(m, (float("nan"), 0))[0] for m in grouped.merchant_id]
-        flagged = [bool(loop.get(m, (0.0, 0))[1]) for m in grouped.merchant_id]
-        grouped = grouped[~pd.Series(flagged, index=grouped.index)]
-        order = ["loop_score", "notes_in_window", "name", "merchant_id"]
-        grouped = grouped.sort_values(
-            order, ascending=[False, False, True, True], kind="stable", na_position="last"
-        ).head(top)
-        basis = "by loop score"
-    else:
-        grouped = grouped.sort_values(
-            ["notes_in_window", "name", "merchant_id"], ascending=[False, True, True], kind="stable"
-        ).head(top)
-        basis = "by notes in the window"
-    grouped.insert(0, "rank", range(1, len(grouped) + 1))
-    grouped["share_of_topic_notes"] = (grouped["notes_in_window"] / total).round(4)
-    grouped["hotspot_id"] = [hotspot_of.get(m, {}).get("hotspot_id") for m in grouped.merchant_id]
-    grouped["hotspot"] = [hotspot_of.get(m, {}).get("name") for m in grouped.merchant_id]
-    whys = []
-    for row in grouped.itertuples():
-        loop_part = f" (loop score {row.loop_score:.2f})" if loop else ""
-        why = (
-            f"#{row.rank} of {n_merchants} merchants {scope} {basis}{loop_part}: "
-            f"{row.notes_in_window} notes in the window, "
-            f"{row.share_of_topic_notes:.1%} of the selection"
-        )
-        if row.hotspot:
-            why += f"; in hotspot {row.hotspot}"
-        whys.append(why)
-    grouped["why"] = whys
-    return grouped.reset_index(drop=True)
-
-
-def _representative_notes(sel: pd.DataFrame, merchant_ids: Sequence[str]) -> dict[str, list]:
-    chosen = sel[sel["merchant_id"].isin(merchant_ids)].sort_values(
-        ["confidence", "created_at"], ascending=[False, False], kind="stable"
-    )
-    out: dict[str, list[dict[str, Any]]] = {m: [] for m in merchant_ids}
-    for row in chosen.itertuples():
-        bucket = out[row.merchant_id]
-        if len(bucket) < _NOTES_PER_MERCHANT:
-            bucket.append(
-                {
-                    "note_id": row.note_id,
-                    "created_at": row.created_at,
-                    "confidence": round(float(row.confidence), 4),
-                    "title": row.title if isinstance(row.title, str) else None,
-                    "text": row.text,
-                }
-            )
-    return out
-
-
-# ---------------------------------------------------------------------------- route, reach
-
-
-def walking_route(points: pd.DataFrame) -> dict[str, Any]:
-    """A short walking order through points (``merchant_id``, ``name``, ``lat``, ``lon``).
-
-    Walking distance between two points is the great-circle distance times
-    :data:`STREET_FACTOR`. The order is networkx's travelling-salesman approximation
-    (Christofides) as an open path over the complete graph, so every point is visited once.
-
-    Returns
-    -------
-    dict
-        ``stops`` (ordered, each with ``leg_m``, the walk from the previous stop),
-        ``total_m`` and ``street_factor``.
-    """
-    pts = points.reset_index(drop=True)
-    ids = list(pts["merchant_id"])
-    if len(ids) <= 2:
-        order = ids
-    else:
-        G = nx.Graph()
-        for i in range(len(pts)):
-            for j in range(i + 1, len(pts)):
-                G.add_edge(ids[i], ids[j], weight=_walk_m(pts.iloc[i], pts.iloc[j]))
-        order = list(nx.approximation.traveling_salesman_problem(G, weight="weight", cycle=False))
-    by_id = {r.merchant_id: r for r in pts.itertuples()}
-    stops, total, prev = [], 0.0, None
-    for mid in order:
-        row = by_id[mid]
-        leg = 0.0 if prev is None else _walk_m(prev, row)
-        total += leg
-        stops.append({"merchant_id": mid, "name": row.name, "leg_m": round(leg)})
-        prev = row
-    return {"stops": stops, "total_m": round(total), "street_factor": STREET_FACTOR}
-
-
-def _walk_m(a: Any, b: Any) -> float:
-    return float(haversine_km(a.lon, a.lat, b.lon, b.lat)) * 1000.0 * STREET_FACTOR
-
-
-def _best_hotspot(short: pd.DataFrame) -> tuple[str | None, pd.DataFrame]:
-    """The hotspot holding the most shortlisted merchants (then notes); its merchants."""
-    inside = short[short["hotspot_id"].notna()]
-    if inside.empty:
-        return None, short.iloc[0:0]
-    stats = inside.groupby("hotspot_id").agg(
-        n=("merchant_id", "size"), notes=("notes_in_window", "sum"), name=("hotspot", "first")
-    )
-    stats = stats.sort_values(["n", "notes", "name"], ascending=[False, False, True])
-    best = str(stats.index[0])
-    return best, inside[inside["hotspot_id"] == best]
-
-
-def _reach(events: pd.DataFrame, sel: pd.DataFrame, short: pd.DataFrame) -> dict[str, Any]:
-    notes = sel[sel["merchant_id"].isin(short["merchant_id"])][["note_id", "merchant_id"]]
-    seen = events[events["kind"].isin(_REACH_KINDS)].merge(notes, on="note_id", how="inner")
-    seen = seen.rename(columns={"merchant_id_y": "merchant_id"})
-    per = seen.groupby("merchant_id")["user_id"].nunique()
-    return {
-        "kinds": list(_REACH_KINDS),
-        "unique_users": int(seen["user_id"].nunique()),
-        "by_merchant": {m: int(per.get(m, 0)) for m in short["merchant_id"]},
-    }
-
-
-def _lift(
-    topic_notes: pd.DataFrame, events: pd.DataFrame, short: pd.DataFrame, window: _Window
-) -> tuple[list[dict[str, Any]], _Window, _Window]:
-    start = window.since or min(topic_notes["created"].min(), events["when"].min()).to_pydatetime()
-    stop = window.until
-    if stop is None:
-        last = max(topic_notes["created"].max(), events["when"].max())
-        stop = last.to_pydatetime() + timedelta(seconds=1)
-    current = _Window(start, stop)
-    before = _Window(start - (stop - start), start)
-    note_owner = topic_notes.set_index("note_id")["merchant_id"]
-    ev = events.assign(owner=events["note_id"].map(note_owner))
-    ev.loc[ev["kind"] == "visit", "owner"] = ev["merchant_id"]
-    rows = []
-    for m in short.itertuples():
-        row: dict[str, Any] = {"merchant_id": m.merchant_id, "name": m.name}
-        mine_notes = topic_notes[topic_notes["merchant_id"] == m.merchant_id]
-        mine_ev = ev[ev["owner"] == m.merchant_id]
-        for key, frame, col, kinds in (
-            ("notes", mine_notes, "created", None),
-            ("interactions", mine_ev, "when", _INTERACTIONS),
-            ("visits", mine_ev, "when", ("visit",)),
-        ):
-            if kinds is not None:
-                frame = frame[frame["kind"].isin(kinds)]
-            now = int(_in_window(frame[col], current).sum())
-            then = int(_in_window(frame[col], before).sum())
-            row[key] = now
-            row[f"{key}_before"] = then
-            row[f"{key}_lift"] = round((now - then) / then, 4) if then else None
-        rows.append(row)
-    return rows, current, before
-
-
-def _lift_summary(rows: list[dict[str, Any]], current: _Window, before: _Window) -> str:
-    def total(key: str) -> tuple[int, int]:
-        return sum(r[key] for r in rows), sum(r[f"{key}_before"] for r in rows)
-
-    parts = []
-    for key in ("notes", "interactions", "visits"):
-        now, then = total(key)
-        change = f"{(now - then) / then:+.0%}" if then else "n/a (none before)"
-        parts.append(f"{key} {then} -> {now} ({change})")
-    return (
-        f"lift for {len(rows)} merchants, {current.label()} against {before.label()}: "
-        + "; ".join(parts)
-    )
-
-
-# ---------------------------------------------------------------------------- writing
-
-
-def _write_csv(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-
-
-def _brief(
-    *,
-    label: str,
-    criteria: dict[str, Any],
-    short: pd.DataFrame,
-    hotspots: list[dict[str, Any]],
-    route: dict[str, Any] | None,
-    route_hotspot: str | None,
-    reach: dict[str, Any],
-    lift_summary: str | None,
-) -> str:
-    def md(text: Any) -> str:
-        """Markdown-inert text: no markup, links or HTML from names."""
-        out = str(text).replace("\\", "\\\\").replace("\n", " ")
-        for ch in "`*_[]<>|#!":
-            out = out.replace(ch, "\\" + ch)
-        return out
-
-    area = criteria["city"] or (
-        f"{criteria['radius_km']:g} km around {criteria['near'][0]},{criteria['near'][1]}"
-        if criteria["near"]
-        else "all cities"
-    )
-    lead = short.iloc[0]
-    lines = [
-        f"# {md(label)} campaign — {md(area)}",
-        "",
-        "## The pitch",
-        "",
-        f"A {md(label)} map of the {len(short)} merchants people write about most in "
-        f"{md(area)} ({criteria['window']}). {md(lead['name'])} leads with "
-        f"{lead['notes_in_window']} notes; together the shortlist holds "
-        f"{short['share_of_topic_notes'].sum():.0%} of the selected {md(label)} merchant notes. "
-        f"Their notes reached {reach['unique_users']} unique users (views, likes and collects "
-        "in the window): the audience a campaign on these merchants can expect to reach again.",
-        "",
-        "## Hotspots",
-        "",
-    ]
-    if hotspots:
-        lines += [
-            f"- {md(h['name'])}: {h['shortlisted']} shortlisted "
-            f"merchant{'s' if h['shortlisted'] != 1 else ''}, "
-            f"{h['notes_in_window']} notes in the window"
-            for h in hotspots
-        ]
-    else:
-        lines.append("- none of the shortlisted merchants lies in a hotspot")
-    lines += [
-        "",
-        "## Merchants",
-        "",
-        "| rank | merchant | notes | share | hotspot | reach |",
-        "|---:|---|---:|---:|---|---:|",
-    ]
-    for row in short.itertuples():
-        lines.append(
-            f"| {row.rank} | {md(row.name)} | {row.notes_in_window} | "
-            f"{row.share_of_topic_notes:.1%} | {md(row.hotspot or '—')} | "
-            f"{reach['by_merchant'].get(row.merchant_id, 0)} |"
-        )
-    lines += ["", "## Suggested walking route", ""]
-    if route is None or not route["stops"]:
-        lines.append("No shortlisted merchant lies in a hotspot, so no route is suggested.")
-    else:
-        lines.append(
-            f"Through the merchants of the best hotspot, {md(route_hotspot)}. Walking distances "
-            f"are straight-line distances x {STREET_FACTOR} (a street-network detour factor), "
-            "not measured on streets."
-        )
-        lines.append("")
-        for i, stop in enumerate(route["stops"], start=1):
-            leg = "start" if i == 1 else f"{stop['leg_m']} m from the previous stop"
-            lines.append(f"{i}. {md(stop['name'])} — {leg}")
-        lines += ["", f"Total: {route['total_m']} m."]
-    lines += [
-        "",
-        "## Expected reach",
-        "",
-        f"{reach['unique_users']} unique users viewed, liked or collected the shortlisted "
-        "merchants' notes in the window.",
-    ]
-    if lift_summary:
-        lines += ["", "## Lift", "", lift_summary]
-    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -703,7 +361,7 @@ def build_campaign(
     if radius_km is not None and not (math.isfinite(radius_km) and radius_km > 0):
         msg = f"--radius-km {radius_km} must be a positive number of km"
         raise CampaignError(msg)
-    window = _Window(
+    window = Window(
         _parse_when(since, end=False, flag="--since"), _parse_when(until, end=True, flag="--until")
     )
     if window.since and window.until and window.since >= window.until:
@@ -730,38 +388,20 @@ def build_campaign(
         hotspots = _topic_hotspots(conn, topic)
         scope = f"in {city}" if city else (f"within {radius_km:g} km" if near_pt else "overall")
         loop = _loop_scores(conn)
-        short = _shortlist(
-            sel, top=int(top), hotspot_of=_merchant_hotspots(hotspots), scope=scope, loop=loop
+        short = shortlist_merchants(
+            sel, top=int(top), hotspot_of=merchant_hotspots(hotspots), scope=scope, loop=loop
         )
         events = _events(conn, list(topic_notes["note_id"]), list(short["merchant_id"]))
     finally:
         conn.close()
 
     label = taxonomy.label(topic) if topic in taxonomy else topic
-    in_window_events = events[_in_window(events["when"], window)]
-    reach = _reach(in_window_events, sel, short)
-    best_id, best_merchants = _best_hotspot(short)
+    in_window_events = events[in_window(events["when"], window)]
+    reach = expected_reach(in_window_events, sel, short)
+    best_id, best_merchants = best_hotspot(short)
     route = walking_route(best_merchants) if best_id is not None else None
     route_hotspot = None if best_id is None else str(best_merchants["hotspot"].iloc[0])
-    rep = _representative_notes(sel, list(short["merchant_id"]))
-
-    hotspot_rows = []
-    for hid, group in short[short["hotspot_id"].notna()].groupby("hotspot_id", sort=False):
-        h = hotspots[hotspots["hotspot_id"] == hid].iloc[0]
-        hotspot_rows.append(
-            {
-                "hotspot_id": hid,
-                "name": h["name"],
-                "lat": h["lat"],
-                "lon": h["lon"],
-                "n_notes": int(h["n_notes"]),
-                "shortlisted": len(group),
-                "notes_in_window": int(group["notes_in_window"].sum()),
-                "merchants": list(group["merchant_id"]),
-                "best": hid == best_id,
-            }
-        )
-    hotspot_rows.sort(key=lambda r: (-r["shortlisted"], -r["notes_in_window"], r["name"]))
+    hotspot_rows = shortlisted_hotspots(short, hotspots, best_id=best_id)
 
     criteria = {
         "topic": topic,
@@ -782,99 +422,35 @@ def build_campaign(
         "selected_notes": int(sel["note_id"].nunique()),
         "selected_merchants": int(sel["merchant_id"].nunique()),
     }
-
-    # Write.
-    out.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
-    copy_map_assets(out / "static")
-    map_notes = sel[sel["merchant_id"].isin(short["merchant_id"])].rename(
-        columns={"lat": "note_lat", "lon": "note_lon"}
-    )
-    map_notes = map_notes.assign(
-        lat=map_notes["note_lat"].fillna(map_notes["m_lat"]),
-        lon=map_notes["note_lon"].fillna(map_notes["m_lon"]),
-    )
-    shown = hotspots[hotspots["hotspot_id"].isin([h["hotspot_id"] for h in hotspot_rows])]
-    m = build_topic_map(
-        topic,
-        map_notes,
-        short.rename(columns={"notes_in_window": "n_notes"}),
-        shown,
-        taxonomy=taxonomy,
-        tiles=tiles,
-        asset_prefix="static/",
-        title=f"{label} · {city or ('near ' + str(near) if near_pt else 'campaign')}",
-    )
-    (out / "index.html").write_text(m.get_root().render(), encoding="utf-8")
-
-    records = short[list(MERCHANT_COLUMNS)].to_dict("records")
-    _write_csv(out / "merchants.csv", MERCHANT_COLUMNS, records)
-
-    merchants_json = []
-    for row in short.itertuples():
-        merchants_json.append(
-            {
-                "rank": row.rank,
-                "merchant_id": row.merchant_id,
-                "name": row.name,
-                "lat": row.lat,
-                "lon": row.lon,
-                "city": row.city,
-                "score": {
-                    "notes_in_window": int(row.notes_in_window),
-                    "share_of_topic_notes": float(row.share_of_topic_notes),
-                    "reach": reach["by_merchant"].get(row.merchant_id, 0),
-                },
-                "hotspot_id": row.hotspot_id,
-                "hotspot": row.hotspot,
-                "why": row.why,
-                "representative_notes": rep.get(row.merchant_id, []),
-            }
-        )
     result: dict[str, Any] = {
         "criteria": criteria,
-        "merchants": merchants_json,
+        "merchants": merchant_records(
+            short, reach=reach, notes=representative_notes(sel, list(short["merchant_id"]))
+        ),
         "hotspots": hotspot_rows,
         "route": None if route is None else {"hotspot": route_hotspot, **route},
         "reach": reach,
     }
-    lift_summary = None
     if measure:
-        lift_rows, current, before = _lift(topic_notes, events, short, window)
-        _write_csv(out / "lift.csv", LIFT_COLUMNS, lift_rows)
-        lift_summary = _lift_summary(lift_rows, current, before)
+        lift_rows, current, before = measure_lift(topic_notes, events, short, window)
         result["lift"] = lift_rows
-        result["lift_summary"] = lift_summary
-        files.append(out / "lift.csv")
-        logger.info("%s", lift_summary)
-    (out / "campaign.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-        encoding="utf-8",
-    )
-    brief = _brief(
-        label=label,
-        criteria=criteria,
+        result["lift_summary"] = describe_lift(lift_rows, current, before)
+
+    files = write_campaign_folder(
+        out,
+        result,
         short=short,
-        hotspots=hotspot_rows,
-        route=route,
-        route_hotspot=route_hotspot,
-        reach=reach,
-        lift_summary=lift_summary,
+        notes=sel,
+        hotspots=hotspots,
+        taxonomy=taxonomy,
+        tiles=tiles,
+        title=f"{label} · {city or ('near ' + str(near) if near_pt else 'campaign')}",
     )
-    (out / "brief.md").write_text(brief, encoding="utf-8")
-    files = [out / name for name in _OUTPUTS] + files
+    if measure:
+        logger.info("%s", result["lift_summary"])
     summary = (
         f"{label} campaign: {len(short)} merchants, {len(hotspot_rows)} hotspots, "
         f"reach {reach['unique_users']} users -> {out}"
     )
     logger.info("%s", summary)
     return {**result, "out_dir": out, "files": files, "summary": summary}
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (datetime, pd.Timestamp)):
-        return value.isoformat()
-    msg = f"not JSON serialisable: {type(value).__name__}"
-    raise TypeError(msg)
