@@ -230,23 +230,25 @@ def _merge_close(
     no weights were given).
     """
     keys = np.floor(xyz / snap_m).astype(np.int64) if snap_m > 0 else xyz
-    uniq, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1).astype(np.int64)
+    uniq, inv, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    inverse: IntArray = inv.reshape(-1).astype(np.int64)
     if len(uniq) == len(xyz) and weights is None:
         order = np.empty(len(xyz), dtype=np.int64)
         order[inverse] = np.arange(len(xyz))
         return xyz[order], inverse, None
+    reps: FloatArray
     if snap_m > 0:
         reps = np.zeros((len(uniq), 3))
         for axis in range(3):
             reps[:, axis] = np.bincount(inverse, weights=xyz[:, axis], minlength=len(uniq))
         reps /= counts[:, None]
     else:
-        reps = uniq
+        reps = np.asarray(uniq, dtype=np.float64)  # keys is xyz here: already float64
     rep_weights = (
         counts.astype(np.float64)
         if weights is None
-        else np.bincount(inverse, weights=weights, minlength=len(uniq))
+        # bincount with weights gives float64 (numpy's stub says intp)
+        else np.asarray(np.bincount(inverse, weights=weights, minlength=len(uniq)), np.float64)
     )
     return reps, inverse, rep_weights
 

@@ -577,7 +577,7 @@ def _cutouts() -> tuple[shapely.Geometry, tuple[float, float, float, float]]:
 
 
 def _bounds(geometry: shapely.Geometry) -> tuple[float, float, float, float]:
-    west, south, east, north = (float(v) for v in geometry.bounds)
+    west, south, east, north = (float(v) for v in shapely.bounds(geometry))
     return west, south, east, north
 
 

@@ -39,7 +39,7 @@ import logging
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 import geopandas as gpd
 import numpy as np
@@ -436,7 +436,8 @@ def _approximate_outlines(
     )
     local = _LocalMetres(float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
     unique, position = np.unique(local.forward(lonlat), axis=0, return_inverse=True)
-    generators = shapely.points(unique)
+    # (n, 2) coordinates make an array of n points (the stubs allow a single Point too)
+    generators = cast(NDArray[np.object_], shapely.points(unique))
     if boundaries:
         outline = _outline(tuple(boundaries))
         clip = shapely.make_valid(shapely.transform(outline, local.forward))
@@ -474,7 +475,8 @@ def _outline(boundaries: tuple[Boundary, ...]) -> BaseGeometry:
 
 def _buffered_hull(xy: FloatArray) -> BaseGeometry:
     """The convex hull of points, buffered by a tenth of its size, at least MIN_BUFFER_M."""
-    hull = shapely.convex_hull(shapely.multipoints(xy))
+    # (n, 2) coordinates make one MultiPoint (the stubs allow an array too)
+    hull = shapely.convex_hull(cast(shapely.MultiPoint, shapely.multipoints(xy)))
     size = math.sqrt(hull.area) if hull.area > 0 else hull.length
     return shapely.buffer(hull, max(MIN_BUFFER_M, _BUFFER_SHARE * size))
 

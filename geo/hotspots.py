@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import numpy as np
@@ -215,7 +215,8 @@ def _clean_str(values: pd.Series) -> pd.Series:
 
 
 def _haversine_m(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
-    lam1, phi1, lam2, phi2 = map(np.radians, (lon, lat, lons, lats))
+    lam1, phi1 = np.radians(lon), np.radians(lat)
+    lam2, phi2 = np.radians(lons), np.radians(lats)
     a = (
         np.sin((phi2 - phi1) / 2) ** 2
         + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
@@ -261,16 +262,16 @@ def _hull_and_centre(lon: FloatArray, lat: FloatArray) -> tuple[shapely.Polygon,
     x, y = to_metric.transform(lon, lat)
     cx, cy = float(np.mean(x)), float(np.mean(y))
     grid = _unique_cells(np.column_stack([x, y]), _HULL_GRID_M) * _HULL_GRID_M
-    if len(grid) >= 3:
-        core = shapely.concave_hull(shapely.multipoints(grid), ratio=_HULL_RATIO)
-    else:
-        core = shapely.multipoints(grid).convex_hull
+    # An (n, 2) array of coordinates makes one MultiPoint (the stubs allow an array too).
+    points = cast(shapely.MultiPoint, shapely.multipoints(grid))
+    core = shapely.concave_hull(points, ratio=_HULL_RATIO) if len(grid) >= 3 else points.convex_hull
     hull = core.buffer(HULL_BUFFER_M, quad_segs=4)
     if not isinstance(hull, shapely.Polygon) or not hull.is_valid:
-        hull = shapely.multipoints(grid).convex_hull.buffer(HULL_BUFFER_M, quad_segs=4)
+        hull = points.convex_hull.buffer(HULL_BUFFER_M, quad_segs=4)
     hull = shapely.transform(hull, lambda xy: np.column_stack(to_wgs84.transform(*xy.T)))
     if not hull.is_valid:  # pragma: no cover - a reprojected buffer is valid in practice
-        hull = shapely.make_valid(hull).convex_hull
+        # the convex hull of a buffered (so two-dimensional) area is a polygon
+        hull = cast(shapely.Polygon, shapely.make_valid(hull).convex_hull)
     clon, clat = to_wgs84.transform(cx, cy)
     return hull, round(float(clon), 7), round(float(clat), 7)
 
@@ -356,7 +357,8 @@ def _geohash(lon: float, lat: float, precision: int) -> str:
     lo = [-180.0, -90.0]
     hi = [180.0, 90.0]
     value = [lon, lat]
-    chars, bits, n_bits, axis = [], 0, 0, 0
+    chars: list[str] = []
+    bits, n_bits, axis = 0, 0, 0
     while len(chars) < precision:
         mid = (lo[axis] + hi[axis]) / 2
         if value[axis] >= mid:

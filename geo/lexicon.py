@@ -124,7 +124,7 @@ def chinese_zipf(word: str) -> float:
 def _english_frequencies() -> dict[str, float]:
     import wordfreq
 
-    return wordfreq.get_frequency_dict("en")  # type: ignore[no-any-return]
+    return wordfreq.get_frequency_dict("en")
 
 
 def english_zipf(word: str) -> float:

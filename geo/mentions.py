@@ -225,8 +225,8 @@ def _straddles(
         pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
         return np.where(keys[pos] == key, word_lp[pos], -np.inf).astype(np.float32)
 
-    left = lookup((x << 16) | a) + char_lp[b] > char_lp[x] + own
-    right = char_lp[a] + lookup((b << 16) | y) > own + char_lp[y]
+    left = lookup((x << np.uint32(16)) | a) + char_lp[b] > char_lp[x] + own
+    right = char_lp[a] + lookup((b << np.uint32(16)) | y) > own + char_lp[y]
     out[rows[left | right]] = True
     return out
 

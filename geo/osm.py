@@ -30,6 +30,7 @@ import numpy as np
 import osmium
 import pandas as pd
 import shapely
+from osmium.osm.types import OSMEntity
 from shapely.errors import GEOSException
 from shapely.geometry import GeometryCollection, LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -177,7 +178,7 @@ class _Collector:
             if line is not None:
                 self.member_lines[way.id] = line
 
-    def add(self, obj: osmium.osm.OSMObject) -> None:
+    def add(self, obj: OSMEntity) -> None:
         """Take one named object of the main pass (relations come through their areas)."""
         if isinstance(obj, osmium.osm.Node):
             self._add_node(obj)
@@ -306,7 +307,7 @@ def _checked_path(path: str | os.PathLike[str]) -> Path:
     return file
 
 
-def _objects(file: Path, collector: _Collector) -> Iterator[osmium.osm.OSMObject]:
+def _objects(file: Path, collector: _Collector) -> Iterator[OSMEntity]:
     """Named objects of the extract, with node locations and assembled areas."""
     processor = (
         osmium.FileProcessor(str(file))

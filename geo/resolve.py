@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -243,9 +243,20 @@ def resolve_mentions(
     )
 
 
-def _groups(
-    mentions: Mentions, context: NoteContext, gaz: Gazetteer
-) -> dict[str, NDArray[np.int64]]:
+class _Groups(TypedDict):
+    """Per (note, pattern) group arrays, and each mention's group (``of_mention``)."""
+
+    note: NDArray[np.int64]
+    pattern: NDArray[np.int64]
+    first: NDArray[np.int64]
+    first_row: NDArray[np.int64]
+    cue: NDArray[np.float64]
+    tentative: NDArray[np.int64]
+    hashtag: NDArray[np.int64]
+    of_mention: NDArray[np.int64]
+
+
+def _groups(mentions: Mentions, context: NoteContext, gaz: Gazetteer) -> _Groups:
     """One group per (note, pattern): its first offset, cue strength, everyday flag."""
     m_note, m_pat = mentions.note, mentions.pattern
     key = m_note * len(gaz.patterns) + m_pat
@@ -268,7 +279,7 @@ def _groups(
         "pattern": pattern,
         "first": first,
         "first_row": first_row,
-        "cue": cue,  # type: ignore[dict-item]
+        "cue": cue,
         "tentative": tentative,
         "hashtag": hashtag,
         "of_mention": of_mention.ravel(),

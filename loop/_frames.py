@@ -119,11 +119,11 @@ def prepare(
     )
 
     note_ids = notes["note_id"].astype(str)
-    n_m = merchants.get_indexer(nm.reindex(note_ids.to_numpy()).to_numpy())
+    n_m = merchants.get_indexer(pd.Index(nm.reindex(note_ids.to_numpy()).to_numpy()))
     note_tab = pd.DataFrame(
         {
             "note": np.arange(len(notes), dtype=np.int64),
-            "u": users.get_indexer(notes["user_id"].astype(str)),
+            "u": users.get_indexer(pd.Index(notes["user_id"].astype(str))),
             "m": n_m,
             "t": to_seconds(notes["created_at"]),
         }
@@ -131,10 +131,10 @@ def prepare(
     note_index = pd.Index(note_ids.to_numpy())
 
     t_all = to_seconds(events["ts"])
-    u_all = users.get_indexer(events["user_id"].astype(str))
+    u_all = users.get_indexer(pd.Index(events["user_id"].astype(str)))
     codes = kind.map(KIND_CODE).fillna(-1).to_numpy(dtype=np.int8)
 
-    ev_note = note_index.get_indexer(events.loc[~is_visit, "note_id"].astype(str))
+    ev_note = note_index.get_indexer(pd.Index(events.loc[~is_visit, "note_id"].astype(str)))
     inter = pd.DataFrame(
         {"u": u_all[~is_visit], "note": ev_note, "t": t_all[~is_visit], "kind": codes[~is_visit]}
     )
@@ -145,7 +145,7 @@ def prepare(
     visits = pd.DataFrame(
         {
             "u": u_all[is_visit],
-            "m": merchants.get_indexer(events.loc[is_visit, "merchant_id"].astype(str)),
+            "m": merchants.get_indexer(pd.Index(events.loc[is_visit, "merchant_id"].astype(str))),
             "t": t_all[is_visit],
         }
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -143,7 +143,8 @@ def _html_merchant(i: int, row: pd.Series, ctx: Context) -> str:
 
     e = html.escape
     mid, topic = str(row["merchant_id"]), str(row["topic"])
-    med = ctx.medians.loc[topic]
+    # one row of the medians (indexed by unique topics), so a Series, never a frame
+    med = cast("pd.Series[float]", ctx.medians.loc[topic])
     vis = ctx.visits.get(mid, Visits(np.array([]), int(row["visits"])))
 
     stages = funnel(row)
@@ -210,7 +211,10 @@ def _html_merchant(i: int, row: pd.Series, ctx: Context) -> str:
             "interact→visit",
             f"{num(row['interact_to_visit'])} (median {num(med['interact_to_visit'])})",
         ),
-        ("visit→share", f"{num(row['visit_to_share'])} (median {num(med['visit_to_share'])})"),
+        (
+            "visit→share",
+            f"{num(row['visit_to_share'])} (median {num(med['visit_to_share'])})",
+        ),
         ("from notes", f"{row['attributed_share']:.0%} of visits"),
     ]
     flags = (

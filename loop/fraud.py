@@ -121,8 +121,7 @@ def detect_from_prepared(
         min_accounts: int = config.min_suspect_accounts,
     ) -> None:
         n_ev = np.bincount(m_ev, minlength=n_m)
-        acc = pd.Series(u_ev).groupby(m_ev).nunique().reindex(range(n_m), fill_value=0)
-        acc = acc.to_numpy()
+        acc = pd.Series(u_ev).groupby(m_ev).nunique().reindex(range(n_m), fill_value=0).to_numpy()
         share = np.divide(n_ev, total, out=np.zeros(n_m), where=total > 0)
         hit = (acc >= min_accounts) & (share >= config.min_suspect_share)
         for j in np.flatnonzero(hit):

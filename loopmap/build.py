@@ -383,8 +383,10 @@ def hotspots_table(conn: sqlite3.Connection) -> gpd.GeoDataFrame:
     cols = ["hotspot_id", "topic", "name", "n_notes", "n_merchants", "lat", "lon", "city"]
     frame = pd.DataFrame([tuple(r)[:8] for r in rows], columns=cols)
     frame["members"] = [orjson.loads(r[9]) for r in rows]
-    geometry = shapely.from_wkt([r[8] for r in rows]) if rows else []
-    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
+    geometry: list[shapely.Geometry | None] = (
+        list(shapely.from_wkt([r[8] for r in rows])) if rows else []
+    )
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
 def _hotspot_stage(ws: Workspace, report: BuildReport, taxonomy: Any, *, changed: bool) -> None:

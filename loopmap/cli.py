@@ -12,9 +12,9 @@ import csv
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -296,14 +296,18 @@ def themes_cmd(n_themes: int, seed: int, db: Path) -> None:
         ws.close()
     for row in themes.itertuples(index=False):
         mark = "NEW " if row.new else "    "
-        near = row.nearest_topic or "-"
-        places = ", ".join(f"{name} ({n})" for name, n in list(row.top_places)[:3])
+        label = cast(str, row.label)
+        near = cast("str | None", row.nearest_topic) or "-"
+        top_places = cast("Iterable[tuple[str, int]]", row.top_places)
+        terms = cast("Iterable[str]", row.terms)
+        examples = cast("Iterable[str]", row.example_note_ids)
+        places = ", ".join(f"{name} ({n})" for name, n in list(top_places)[:3])
         click.echo(
-            f"{mark}{row.label:<28} {row.n_notes:>7,} notes  nearest {near:<12} "
+            f"{mark}{label:<28} {row.n_notes:>7,} notes  nearest {near:<12} "
             f"overlap {row.overlap:.2f}  {places}"
         )
-        click.echo(f"      terms: {', '.join(list(row.terms)[:10])}")
-        click.echo(f"      e.g.: {', '.join(list(row.example_note_ids)[:3])}")
+        click.echo(f"      terms: {', '.join(list(terms)[:10])}")
+        click.echo(f"      e.g.: {', '.join(list(examples)[:3])}")
 
 
 def _pad(text: str, width: int) -> str:

@@ -123,6 +123,7 @@ def _geocode(ws: Workspace, note_ids: list[str] | None = None) -> int:
         if gazetteer is None:
             gazetteer, rev = _gazetteer(ws)
             priors = place_priors(ws.conn)
+        assert priors is not None  # set together with the gazetteer on the first batch
         done += store_geocodes(ws, batch, gazetteer, priors=priors, rev=str(rev))
     return done
 

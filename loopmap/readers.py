@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 import orjson
 
@@ -102,7 +102,7 @@ def file_format(path: str | os.PathLike[str]) -> str:
     return fmt
 
 
-def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+def _open_binary(path: Path) -> tuple[gzip.GzipFile | io.BufferedReader, io.BufferedReader]:
     """Open a file for reading bytes; return (stream, raw file for progress)."""
     try:
         raw = path.open("rb")
@@ -166,7 +166,9 @@ def _read_json_array(path: Path) -> Iterator[Record]:
 # --- JSON Lines --------------------------------------------------------------------
 
 
-def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+def _bounded_lines(
+    stream: gzip.GzipFile | IO[bytes], limit: int
+) -> Iterator[tuple[int, bytes | None, int]]:
     """Yield (line number, line or None when longer than limit, length in bytes)."""
     number = 0
     while True:
@@ -379,7 +381,8 @@ def _read_osm(path: Path) -> Iterator[Record]:
     from geo.osm import places_from_osm
 
     frame = places_from_osm(path)
-    for i, data in enumerate(frame.to_dict("records"), start=1):
+    records = cast(list[dict[str, Any]], frame.to_dict("records"))  # column names are str
+    for i, data in enumerate(records, start=1):
         yield Record(i, data, None, "row")
 
 

@@ -60,7 +60,7 @@ def run_server(app: Flask, *, host: str, port: int, workers: int, threads: int =
         return
     from gunicorn.app.base import BaseApplication
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             settings = {
                 "bind": f"{host}:{port}",

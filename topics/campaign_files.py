@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import numpy as np
@@ -115,7 +115,7 @@ def write_campaign_folder(
         tiles=tiles,
         title=title,
     )
-    records = short[list(MERCHANT_COLUMNS)].to_dict("records")
+    records = cast(list[dict[str, Any]], short[list(MERCHANT_COLUMNS)].to_dict("records"))
     _write_csv(out / "merchants.csv", MERCHANT_COLUMNS, records)
     extra: list[Path] = []
     if "lift" in campaign:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -171,8 +171,9 @@ def shortlist_merchants(
             f"{row.notes_in_window} notes in the window, "
             f"{row.share_of_topic_notes:.1%} of the selection"
         )
-        if row.hotspot:
-            why += f"; in hotspot {row.hotspot}"
+        hotspot = cast("str | None", row.hotspot)
+        if hotspot:
+            why += f"; in hotspot {hotspot}"
         whys.append(why)
     grouped["why"] = whys
     return grouped.reset_index(drop=True)
@@ -192,13 +193,13 @@ def representative_notes(sel: pd.DataFrame, merchant_ids: Sequence[str]) -> dict
     )
     out: dict[str, list[dict[str, Any]]] = {m: [] for m in merchant_ids}
     for row in chosen.itertuples():
-        bucket = out[row.merchant_id]
+        bucket = out[cast(str, row.merchant_id)]
         if len(bucket) < _NOTES_PER_MERCHANT:
             bucket.append(
                 {
                     "note_id": row.note_id,
                     "created_at": row.created_at,
-                    "confidence": round(float(row.confidence), 4),
+                    "confidence": round(float(cast(float, row.confidence)), 4),
                     "title": row.title if isinstance(row.title, str) else None,
                     "text": row.text,
                 }
@@ -276,14 +277,14 @@ def merchant_records(
                 "lon": row.lon,
                 "city": row.city,
                 "score": {
-                    "notes_in_window": int(row.notes_in_window),
-                    "share_of_topic_notes": float(row.share_of_topic_notes),
+                    "notes_in_window": int(cast(int, row.notes_in_window)),
+                    "share_of_topic_notes": float(cast(float, row.share_of_topic_notes)),
                     "reach": reach["by_merchant"].get(row.merchant_id, 0),
                 },
                 "hotspot_id": row.hotspot_id,
                 "hotspot": row.hotspot,
                 "why": row.why,
-                "representative_notes": notes.get(row.merchant_id, []),
+                "representative_notes": notes.get(cast(str, row.merchant_id), []),
             }
         )
     return records

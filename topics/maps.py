@@ -23,12 +23,12 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry.base import BaseGeometry
 
@@ -131,7 +131,8 @@ def heat_cells(notes: pd.DataFrame, *, cell_m: float = 250.0) -> list[list[float
     counts = keys.value_counts().sort_values(ascending=False)
     top = int(counts.iloc[0])
     cells: list[list[float]] = []
-    for (i, j), count in counts.items():
+    for key, count in counts.items():
+        i, j = cast(tuple[int, int], key)
         opacity = 0.12 + 0.58 * math.sqrt(int(count) / top)
         cells.append(
             [
@@ -295,7 +296,7 @@ _STYLE: Final = """
 """
 
 
-class _TopicLayers(MacroElement):  # type: ignore[misc]
+class _TopicLayers(MacroElement):
     """Draws hotspots, heat, merchants, a legend, a search box and a time slider.
 
     Everything starts from one JSON block. With ``data.api`` set (the web app), the heat and
@@ -540,18 +541,20 @@ def build_topic_map(
     m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True)
     _add_tiles(m, provider)
     localize_map(m, asset_prefix=asset_prefix)
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # a Map's root is its Figure
     root.header.add_child(Element(f"<title>{html.escape(str(title))}</title>"), name="lm_title")
     root.header.add_child(Element(_STYLE), name="lm_style")
 
-    heat_layer = folium.FeatureGroup(name=_layer_name(words["layerHeat"]), show=True).add_to(m)
-    hotspot_layer = folium.FeatureGroup(name=_layer_name(words["layerHotspots"])).add_to(m)
-    merchant_layer = folium.FeatureGroup(name=_layer_name(words["layerMerchants"])).add_to(m)
-    district_layer = (
-        folium.FeatureGroup(name=_layer_name(words["layerDistricts"])).add_to(m)
-        if api is not None
-        else None
-    )
+    heat_layer = folium.FeatureGroup(name=_layer_name(words["layerHeat"]), show=True)
+    heat_layer.add_to(m)
+    hotspot_layer = folium.FeatureGroup(name=_layer_name(words["layerHotspots"]))
+    hotspot_layer.add_to(m)
+    merchant_layer = folium.FeatureGroup(name=_layer_name(words["layerMerchants"]))
+    merchant_layer.add_to(m)
+    district_layer: folium.FeatureGroup | None = None
+    if api is not None:
+        district_layer = folium.FeatureGroup(name=_layer_name(words["layerDistricts"]))
+        district_layer.add_to(m)
     m.add_child(
         _TopicLayers(
             data,

@@ -283,7 +283,8 @@ def _move_claimed(topics: list[Topic], tables: list[dict[str, Any]]) -> list[Top
                 owners.setdefault((group, item.casefold()), set()).add(table["id"])
     out: list[Topic] = []
     for topic in topics:
-        changes: dict[str, tuple[str, ...]] = {}
+        # Values are tuple[str, ...]; Any because replace() checks ** against every field.
+        changes: dict[str, Any] = {}
         for key in _LIST_KEYS:
             group = "keywords" if key.startswith("keywords") else key
             items: tuple[str, ...] = getattr(topic, key)

@@ -120,8 +120,8 @@ def _substring_hashes(
 ) -> NDArray[np.uint64]:
     """Position-independent polynomial hashes of ``values[s:e]`` for each (s, e)."""
     n = values.size
-    powers = np.cumprod(np.full(n, _BASE, dtype=np.uint64))  # B**1 .. B**n
-    inverse = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint64))  # B**-1 .. B**-n
+    powers = np.cumprod(np.full(n, _BASE, dtype=np.uint64), dtype=np.uint64)  # B**1 .. B**n
+    inverse = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint64), dtype=np.uint64)  # B**-1 ..
     prefix = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(values * powers, out=prefix[1:])
     return (prefix[ends] - prefix[starts]) * inverse[starts]

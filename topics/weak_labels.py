@@ -175,7 +175,7 @@ def _decide(
     runner = ordered[:, -2] if evidence.shape[1] > 1 else np.zeros(n)
 
     topic = np.full(n, -1, dtype=np.int64)
-    weight = np.zeros(n, dtype=float)
+    weight = np.zeros(n, dtype=np.float64)
     source = np.full(n, "none", dtype=object)
 
     text_wins = top > runner

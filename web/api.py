@@ -223,7 +223,8 @@ def _cached(
     response.cache_control.max_age = 60
     digest = hashlib.sha256(f"{list(stamp)}{request.full_path}".encode()).hexdigest()[:32]
     response.set_etag(digest)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # updates and returns the response itself
+    return response
 
 
 def _snippet(title: str | None, text: str | None) -> str:

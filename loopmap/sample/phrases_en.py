@@ -305,7 +305,15 @@ want to try everything next time|going back next week for sure
 """),
 )
 
-VERDICT_PREFIX_EN = ("", "", "Overall: ", "All in all, ", "Verdict: ", "TL;DR ", "Honestly? ")
+VERDICT_PREFIX_EN: tuple[str, ...] = (
+    "",
+    "",
+    "Overall: ",
+    "All in all, ",
+    "Verdict: ",
+    "TL;DR ",
+    "Honestly? ",
+)
 VERDICT_PREFIX_EN += ("Bottom line: ", "In short, ")
 
 FALLBACK_EN = bank("""
