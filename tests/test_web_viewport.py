@@ -15,7 +15,7 @@ from test_web_api import build_hostile_workspace
 from geo.coords import wgs84_to_gcj02
 from topics.tiles import PROVIDERS, tile_provider
 from web import create_app
-from web.maps import MAX_HEAT_CELLS
+from web.maps import MAX_HEAT_CELLS, snap_bbox
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +64,10 @@ def test_heat_counts_every_note_once_at_any_zoom(client: FlaskClient, workspace:
 
 def test_heat_cells_hold_their_notes(client: FlaskClient, workspace: Path) -> None:
     body = client.get("/api/heat?topic=coffee&zoom=14&bbox=121.40,31.18,121.48,31.24").get_json()
+    w, s, e, n = snap_bbox((121.40, 31.18, 121.48, 31.24), 14)
+    assert w <= 121.40 and s <= 31.18 and e >= 121.48 and n >= 31.24
     points = [
-        (lat, lon)
-        for lat, lon in _coffee_points(workspace)
-        if 121.40 <= lon <= 121.48 and 31.18 <= lat <= 31.24
+        (lat, lon) for lat, lon in _coffee_points(workspace) if w <= lon <= e and s <= lat <= n
     ]
     assert 0 < body["notes"] == len(points)
     for south, west, north, east, n, opacity in body["cells"]:
@@ -75,6 +75,17 @@ def test_heat_cells_hold_their_notes(client: FlaskClient, workspace: Path) -> No
         assert inside == n
         assert 0.12 <= opacity <= 0.7
     assert body["cells"][0][4] == body["max"]
+
+
+def test_nearby_views_share_one_cached_answer(client: FlaskClient) -> None:
+    first = client.get("/api/heat?topic=coffee&zoom=15&bbox=121.4401,31.2001,121.4602,31.2102")
+    cache = client.application.extensions["loopmap_body_cache"]
+    hits = cache.hits
+    moved = client.get("/api/heat?topic=coffee&zoom=15&bbox=121.4403,31.2003,121.4604,31.2104")
+    assert moved.get_json() == first.get_json()
+    assert cache.hits == hits + 1
+    other_zoom = client.get("/api/heat?topic=coffee&zoom=16&bbox=121.4403,31.2003,121.4604,31.2104")
+    assert other_zoom.get_json()["cell_deg"] != first.get_json()["cell_deg"]
 
 
 def test_heat_cells_are_capped_for_a_huge_view(client: FlaskClient) -> None:

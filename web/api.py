@@ -35,7 +35,7 @@ from topics.maps import json_for_script, rank_color, shift_cells
 from topics.tiles import PROVIDERS, TileProvider, display_points, from_display
 from web import params
 from web.db import get_db
-from web.maps import MapFilter, heat_grid, merchant_ranking, taxonomy
+from web.maps import MapFilter, heat_grid, merchant_ranking, snap_bbox, taxonomy
 
 __all__ = [
     "CACHE_SIZE",
@@ -312,14 +312,18 @@ def _notes_payload(
 def heat() -> ResponseReturnValue:
     """Note counts on a grid for the viewport: ``bbox``, ``zoom`` (cells ~24 px across).
 
+    The bbox is grown to whole blocks of 16 cells, so nearby views share one cached answer.
+
     Filters as for ``/api/notes`` (``topic``, ``city``, ``since``/``until``, ``near`` +
     ``radius_km``); aggregated in the store, so the answer's size follows the screen, not
     the number of notes.
     """
     provider = _crs()
-    bbox = _view_bbox(provider)
-    topic = _topic(request.args.get("topic"))
     zoom = params.zoom(request.args.get("zoom"))
+    bbox = _view_bbox(provider)
+    if bbox is not None:
+        bbox = snap_bbox(bbox, zoom)
+    topic = _topic(request.args.get("topic"))
     city = request.args.get("city") or None
     where = params.map_filter(request.args)
 

@@ -29,6 +29,7 @@ from topics.tiles import TileProvider
 from web.security import add_nonce
 
 __all__ = [
+    "HEAT_BLOCK_CELLS",
     "HEAT_CELL_PX",
     "MAX_HEAT_CELLS",
     "MAX_MAP_MERCHANTS",
@@ -40,6 +41,7 @@ __all__ = [
     "merchant_map",
     "merchant_ranking",
     "note_days",
+    "snap_bbox",
     "taxonomy",
     "topic_hotspots",
     "topic_map",
@@ -52,6 +54,8 @@ MAX_MAP_MERCHANTS: Final = 300
 VIEW_MERCHANTS: Final = 300
 #: A heat cell's size on screen, in pixels.
 HEAT_CELL_PX: Final = 24
+#: Heat answers cover whole blocks of this many cells a side (see :func:`snap_bbox`).
+HEAT_BLOCK_CELLS: Final = 16
 #: The most heat cells one answer holds.
 MAX_HEAT_CELLS: Final = 20_000
 _ASSET_PREFIX: Final = "/static/maps/"
@@ -329,6 +333,47 @@ class MapFilter:
         return clauses, params
 
 
+def _cell_size(bbox: tuple[float, float, float, float] | None, zoom: int) -> tuple[float, float]:
+    """A heat cell's ``(dlat, dlon)`` in degrees: about :data:`HEAT_CELL_PX` pixels square."""
+    dlon = 360.0 / (2**zoom) * HEAT_CELL_PX / 256.0
+    mid_lat = 0.0 if bbox is None else round((bbox[1] + bbox[3]) / 2)
+    return dlon * max(math.cos(math.radians(mid_lat)), 0.05), dlon
+
+
+def snap_bbox(
+    bbox: tuple[float, float, float, float], zoom: int
+) -> tuple[float, float, float, float]:
+    """``bbox`` grown to whole blocks of :data:`HEAT_BLOCK_CELLS` heat cells at ``zoom``.
+
+    A map that pans a little asks for the same snapped box, so its heat comes from the
+    cache; the grown box costs the query nothing (it scans the topic's notes either way).
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)`` in degrees.
+    zoom
+        The map's zoom level.
+
+    Returns
+    -------
+    tuple of float
+        The snapped box, within -180..180 and -90..90.
+    """
+    dlat, dlon = _cell_size(bbox, zoom)
+    bw, bh = dlon * HEAT_BLOCK_CELLS, dlat * HEAT_BLOCK_CELLS
+    w = math.floor((bbox[0] + 180.0) / bw) * bw - 180.0
+    e = math.ceil((bbox[2] + 180.0) / bw) * bw - 180.0
+    s = math.floor((bbox[1] + 90.0) / bh) * bh - 90.0
+    n = math.ceil((bbox[3] + 90.0) / bh) * bh - 90.0
+    return (
+        round(max(w, -180.0), 9),
+        round(max(s, -90.0), 9),
+        round(min(e, 180.0), 9),
+        round(min(n, 90.0), 9),
+    )
+
+
 def heat_grid(
     db: sqlite3.Connection,
     topic: str | None,
@@ -367,9 +412,7 @@ def heat_grid(
         cell's count.
     """
     where = where or MapFilter()
-    dlon = 360.0 / (2**zoom) * HEAT_CELL_PX / 256.0
-    mid_lat = 0.0 if bbox is None else round((bbox[1] + bbox[3]) / 2)
-    dlat = dlon * max(math.cos(math.radians(mid_lat)), 0.05)
+    dlat, dlon = _cell_size(bbox, zoom)
     if bbox is not None:
         while ((bbox[2] - bbox[0]) / dlon) * ((bbox[3] - bbox[1]) / dlat) > MAX_HEAT_CELLS:
             dlon, dlat = dlon * 2, dlat * 2
