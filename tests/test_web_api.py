@@ -263,7 +263,7 @@ def test_merchant_page_escapes_notes(client: FlaskClient) -> None:
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html
-    assert "Loop funnel" in html and "visit" in html
+    assert "Loop funnel" in html and "<td>到店</td>" in html
     assert_no_payload(html)
 
 
@@ -272,7 +272,7 @@ def test_merchant_page_paging_and_funnel(client: FlaskClient) -> None:
     top = r.get_json()["merchants"][0]
     html = client.get(f"/merchant/{top['merchant_id']}").get_data(as_text=True)
     assert html.count('class="note"') == min(20, top["n_notes"])
-    for kind in ("view", "like", "comment", "collect", "forward", "visit"):
+    for kind in ("浏览", "点赞", "评论", "收藏", "转发", "到店"):
         assert f"<td>{kind}</td>" in html
     if top["n_notes"] > 20:
         assert client.get(f"/merchant/{top['merchant_id']}?page=2").status_code == 200
@@ -329,3 +329,24 @@ def test_ingest_is_off_without_a_token(workspace: Path) -> None:
     assert calls == []
     assert client.get("/api/notes").status_code == 200
     assert client.put("/api/notes").status_code == 405
+
+
+def test_merchant_page_shows_the_score_parts_and_flags(
+    client: FlaskClient, workspace: Path
+) -> None:
+    with sqlite3.connect(workspace) as conn:
+        rows = conn.execute(
+            "SELECT merchant_id, score, parts, flagged, reasons FROM ranking "
+            "ORDER BY flagged DESC, rank LIMIT 2"
+        ).fetchall()
+    assert rows
+    for merchant_id, score, parts, flagged, reasons in rows:
+        html = client.get(f"/merchant/{merchant_id}").get_data(as_text=True)
+        assert f"{score:.3f}" in html
+        values = json.loads(parts)
+        assert values and all(f"{v:+.3f}" in html for v in values.values())
+        if flagged:
+            first = reasons.split(";")[0].strip()
+            assert "刷量迹象" in html and first.split(":")[0] in html
+        else:
+            assert "刷量迹象" not in html

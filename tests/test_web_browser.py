@@ -81,7 +81,11 @@ def test_coffee_map_renders_markers_and_no_payload_runs(base_url: str, browser: 
 def test_merchant_page_runs_no_payload(base_url: str, browser: object) -> None:
     browser.get(f"{base_url}/merchant/hz-evil")
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.loopmapTopicMap"))
-    assert browser.execute_script("return window.loopmapTopicMap.merchants.length") == 1
+    # the merchant, then its topic's neighbours in view, loaded from the API
+    WebDriverWait(browser, 30).until(lambda d: _state(d)["loads"] >= 2)
+    ids = _state(browser)["ids"]
+    assert "hz-evil" in ids and len(ids) > 1
+    assert not browser.execute_script("return document.querySelectorAll('.lm-legend').length")
     assert browser.execute_script("return window.__pwned === undefined")
     assert "window.__pwned" in browser.find_element("tag name", "body").text
 

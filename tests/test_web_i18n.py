@@ -122,7 +122,10 @@ def test_merchant_page_labels(client: FlaskClient, merchant_id: str) -> None:
     en = _html(client, f"/merchant/{merchant_id}?lang=en")
     assert "Loop funnel" in en and "confidence" in en and "<th>interaction</th>" in en
     assert "互动漏斗" not in en and "置信度" not in en
-    assert "<td>visit</td>" in zh and "<td>visit</td>" in en  # data values stay as stored
+    assert "<td>到店</td>" in zh and "<td>visit</td>" in en and "<td>到店</td>" not in en
+    # the score's parts and the loop figures, named in each language
+    assert "评分构成" in zh and "互动→到店转化" in zh and "闭环指标" in zh
+    assert "Score parts" in en and "interact-to-visit rate" in en and "Loop figures" in en
 
 
 def test_error_page_is_translated(client: FlaskClient) -> None:

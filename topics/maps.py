@@ -461,6 +461,7 @@ def build_topic_map(
     heat_cell_m: float = 250.0,
     api: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
+    controls: bool = True,
 ) -> folium.Map:
     """Build a topic map: hotspots, merchants by rank, note heat, layer control, legend, search.
 
@@ -499,6 +500,9 @@ def build_topic_map(
         None (the default) draws only what is embedded: a page that opens from disk.
     labels
         The map's own words in another language: any keys of :data:`WORDS`.
+    controls
+        Whether to draw the search box, the time slider and the legend (False for a small
+        map, which keeps only the layer switch).
 
     Returns
     -------
@@ -520,6 +524,7 @@ def build_topic_map(
         "heatColor": _HEAT_COLOR,
         "hotspotColor": _HOTSPOT_COLOR,
         "districtLabelZoom": 9,
+        "controls": controls,
         "api": dict(api) if api is not None else None,
     }
     data.update({k: v for k, v in {**WORDS, **(labels or {})}.items() if k in _DATA_WORDS})

@@ -593,8 +593,13 @@ def merchant_map(
     *,
     tiles: str | TileProvider | None = "osm",
     labels: Mapping[str, str] | None = None,
+    api: Mapping[str, Any] | None = None,
 ) -> MapParts:
-    """A small map with one merchant's marker (name only as escaped JSON)."""
+    """A small map of one merchant (name only as escaped JSON), without search or legend.
+
+    With ``api`` (see :func:`topics.maps.build_topic_map`) it also loads the merchants of
+    its topic around it, the heat of their notes and the district outlines.
+    """
     frame = pd.DataFrame(
         [
             {
@@ -618,5 +623,7 @@ def merchant_map(
         title=str(merchant["name"]),
         tiles=tiles,
         labels=labels,
+        api=api,
+        controls=False,
     )
     return _split(m.get_root().render(), nonce)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -14,7 +15,7 @@ from topics.assets import map_assets
 from web import params
 from web.api import cached_value
 from web.db import get_db
-from web.i18n import i18n_context, keep_lang, map_labels, vary_on_language
+from web.i18n import i18n_context, keep_lang, map_labels, translate, vary_on_language
 from web.maps import (
     MAX_MAP_MERCHANTS,
     VIEW_MERCHANTS,
@@ -129,6 +130,30 @@ def _page_number(value: str | None) -> int:
     return page
 
 
+def _map_api(topic: str, *, days: tuple[str, str] | None = None, **params: Any) -> dict[str, Any]:
+    """What a page's map needs to load its viewport from the API (see topics.maps)."""
+    lang = request.args.get("lang")
+    return {
+        "merchants": url_for("api.merchants"),
+        "heat": url_for("api.heat"),
+        "notes": url_for("api.notes"),
+        "districts": url_for("api.districts"),
+        "merchantPage": request.script_root + "/merchant/",
+        "pageQuery": "?" + urlencode({"lang": lang}) if lang else "",
+        "params": {
+            "topic": topic,
+            "city": params.get("city"),
+            "near": params.get("near"),
+            "radius_km": params.get("radius_km"),
+            "crs": tiles().datum,
+        },
+        "viewLimit": VIEW_MERCHANTS,
+        "days": days,
+        "since": params.get("since"),
+        "until": params.get("until"),
+    }
+
+
 @bp.get("/map/<topic>")
 def topic_page(topic: str) -> ResponseReturnValue:
     """The topic map: hotspots, merchants by rank, note heat, district outlines, time slider.
@@ -143,37 +168,25 @@ def topic_page(topic: str) -> ResponseReturnValue:
     city = request.args.get("city") or None
     where = params.map_filter(request.args)
     db = get_db()
-    provider = tiles()
     filters = {
         k: request.args[k] for k in ("near", "radius_km", "since", "until") if request.args.get(k)
     }
-    lang = request.args.get("lang")
-    api = {
-        "merchants": url_for("api.merchants"),
-        "heat": url_for("api.heat"),
-        "notes": url_for("api.notes"),
-        "districts": url_for("api.districts"),
-        "merchantPage": request.script_root + "/merchant/",
-        "pageQuery": "?" + urlencode({"lang": lang}) if lang else "",
-        "params": {
-            "topic": topic,
-            "city": city,
-            "near": filters.get("near"),
-            "radius_km": filters.get("radius_km"),
-            "crs": provider.datum,
-        },
-        "viewLimit": VIEW_MERCHANTS,
-        "days": note_days(db),
-        "since": filters.get("since"),
-        "until": filters.get("until"),
-    }
+    api = _map_api(
+        topic,
+        city=city,
+        near=filters.get("near"),
+        radius_km=filters.get("radius_km"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+        days=note_days(db),
+    )
     parts, ranked = topic_map(
         db,
         topic,
         csp_nonce(),
         city=city,
         where=where,
-        tiles=provider,
+        tiles=tiles(),
         api=api,
         labels=map_labels(),
     )
@@ -213,7 +226,9 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
     ranked = None
     if has_table(db, "ranking"):
         ranked = db.execute(
-            "SELECT topic, topic_rank, score, flagged FROM ranking WHERE merchant_id = ?",
+            "SELECT topic, topic_rank, score, flagged, parts, reasons, interact_to_visit, "
+            "visit_to_share, loop_gain, attributed_visits, reshares "
+            "FROM ranking WHERE merchant_id = ?",
             (merchant_id,),
         ).fetchone()
     merchant["topic"] = (
@@ -222,6 +237,16 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
     merchant["rank"] = ranked["topic_rank"] if ranked else None
     merchant["score"] = ranked["score"] if ranked else None
     merchant["flagged"] = bool(ranked["flagged"]) if ranked else False
+    parts = _score_parts(ranked["parts"]) if ranked else []
+    reasons = (
+        [r.strip() for r in (ranked["reasons"] or "").split(";") if r.strip()] if ranked else []
+    )
+    rates = (
+        {k: ranked[k] for k in ("interact_to_visit", "visit_to_share", "loop_gain")}
+        | {"attributed_visits": ranked["attributed_visits"], "reshares": ranked["reshares"]}
+        if ranked
+        else {}
+    )
     n_notes = db.execute(
         "SELECT count(*) FROM geocodes WHERE place_id = ?", (merchant_id,)
     ).fetchone()[0]
@@ -246,7 +271,12 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
     )
     top = max([counts.get(k, 0) for k in FUNNEL_KINDS] + [1])
     funnel = [
-        {"kind": k, "n": counts.get(k, 0), "pct": round(100 * counts.get(k, 0) / top)}
+        {
+            "kind": k,
+            "label": translate(f"kind_{k}"),
+            "n": counts.get(k, 0),
+            "pct": round(100 * counts.get(k, 0) / top),
+        }
         for k in FUNNEL_KINDS
     ]
     return render_template(
@@ -257,5 +287,34 @@ def merchant_page(merchant_id: str) -> ResponseReturnValue:
         page=page,
         pages=pages,
         funnel=funnel,
-        parts=merchant_map(merchant, csp_nonce(), tiles=tiles(), labels=map_labels()),
+        score_parts=parts,
+        reasons=reasons,
+        rates=rates,
+        parts=merchant_map(
+            merchant,
+            csp_nonce(),
+            tiles=tiles(),
+            labels=map_labels(),
+            api=_map_api(merchant["topic"]),
+        ),
     )
+
+
+def _score_parts(raw: str | None) -> list[dict[str, Any]]:
+    """The ranking's named score parts, largest effect first, with bars scaled to the largest."""
+    try:
+        values = json.loads(raw or "{}")
+    except ValueError:
+        return []
+    if not isinstance(values, dict):
+        return []
+    rows = [
+        {"part": k, "label": translate(f"part_{k}"), "value": float(v) + 0.0}  # no -0.0
+        for k, v in values.items()
+        if isinstance(v, int | float)
+    ]
+    rows.sort(key=lambda r: -abs(r["value"]))
+    top = max([abs(r["value"]) for r in rows] + [1e-9])
+    for r in rows:
+        r["pct"] = round(100 * abs(r["value"]) / top)
+    return rows

@@ -231,9 +231,10 @@ window.loopmapTopicLayers = function (map, data, layers) {
     updateStatus();
     return box;
   };
-  search.addTo(map);
+  var controls = data.controls !== false;
+  if (controls) { search.addTo(map); }
   var slider = null;
-  if (api && api.days) {
+  if (controls && api && api.days) {
     var DAY = 86400000;
     var first = Date.parse(api.days[0] + "T00:00:00Z");
     var span = Math.max(0, Math.round((Date.parse(api.days[1] + "T00:00:00Z") - first) / DAY));
@@ -299,7 +300,7 @@ window.loopmapTopicLayers = function (map, data, layers) {
     });
     return box;
   };
-  legend.addTo(map);
+  if (controls) { legend.addTo(map); }
   if (api) {
     getJSON("districts", api.districts + "?" + query({crs: api.params.crs}), function (body) {
       L.geoJSON(body, {
