@@ -78,3 +78,31 @@ def test_transaction_rolls_back(tmp_path: Path) -> None:
 def test_statement_splitter_respects_strings() -> None:
     script = "CREATE TABLE a (x TEXT DEFAULT ';');\nCREATE TABLE b (y INT);\n"
     assert len(list(_statements(script))) == 2
+
+
+def test_a_version_4_workspace_gains_the_heat_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopmap import store
+
+    path = tmp_path / "w.db"
+    with monkeypatch.context() as m:
+        m.setattr(store, "MIGRATIONS", store.MIGRATIONS[:4])
+        m.setattr(store, "SCHEMA_VERSION", 4)
+        with Workspace(path) as ws:
+            ws.conn.execute("INSERT INTO topics VALUES ('n1', 'coffee', 0.9)")
+    with Workspace(path) as ws:
+        assert ws.schema_version() == SCHEMA_VERSION
+        names = {r[0] for r in ws.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"topics_topic_note", "geocodes_note_point"} <= names
+        assert "topics_topic" not in names
+        plan = " ".join(
+            str(r[-1])
+            for r in ws.conn.execute(
+                "EXPLAIN QUERY PLAN SELECT g.lat, g.lon FROM geocodes g "
+                "JOIN topics t ON t.note_id = g.note_id WHERE t.topic = 'coffee' "
+                "AND g.lat BETWEEN 31 AND 32"
+            )
+        )
+        assert plan.count("COVERING INDEX") == 2, plan
+        assert ws.conn.execute("SELECT count(*) FROM topics").fetchone()[0] == 1
