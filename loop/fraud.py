@@ -10,7 +10,8 @@ Detectors (each a vectorised group-by over merchants; each flag carries its figu
 ``sybil_likes``
     likes/collects on the merchant's notes from fresh single-purpose accounts;
 ``paid_notes``
-    notes about the merchant by single-purpose authors who never visited it;
+    notes about the merchant by single-purpose authors who never visited it (only for
+    merchants with recorded visits: without any, "never visited" says nothing);
 ``fake_visits``
     visits with no prior exposure by fresh single-purpose accounts, clustered in time (another
     such visit to the merchant within two hours);
@@ -152,8 +153,11 @@ def detect_from_prepared(
     if len(visits):
         visited = np.unique(visits["u"].to_numpy() * np.int64(n_m) + visits["m"].to_numpy())
     never = ~np.isin(nu * np.int64(n_m) + nmc, visited)
+    # "never visited" means something only where visits are recorded at all: a merchant
+    # with none (or a workspace without visit events) gives no contrast
+    has_visits = np.bincount(visits["m"].to_numpy(), minlength=n_m) > 0
     devoted = prof["top_share"].to_numpy() >= config.single_purpose_share
-    paid = never & devoted[nu] & (top_m[nu] == nmc)
+    paid = never & has_visits[nmc] & devoted[nu] & (top_m[nu] == nmc)
     n_paid = np.bincount(nmc[paid], minlength=n_m)
     paid &= n_paid[nmc] >= config.min_paid_notes
     flag(

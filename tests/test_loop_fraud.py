@@ -125,3 +125,28 @@ def test_config_is_frozen() -> None:
     except AttributeError:
         return
     raise AssertionError("LoopConfig should be frozen")
+
+
+def test_paid_notes_need_recorded_visits_to_contrast_with() -> None:
+    rng = np.random.default_rng(3)
+    notes, events, nm = _honest_world(rng)
+    for m in ("m3", "m4"):  # six devoted authors post about each, none of them visits
+        for k in range(6):
+            nid = f"paid-{m}-{k}"
+            notes.append({"note_id": nid, "user_id": f"paid-{m}-{k}", "created_at": 30 * 86_400})
+            nm[nid] = m
+    for v in range(8):  # only m3 has (honest) visits on record
+        events.append(
+            {
+                "user_id": f"u{v}",
+                "kind": "visit",
+                "note_id": None,
+                "merchant_id": "m3",
+                "ts": 20 * 86_400 + v * 3600,
+            }
+        )
+    flags = detect_manufactured(*_frames(notes, events, nm)).set_index("merchant_id")
+    assert flags.loc["m3", "flagged"] == 1
+    assert "paid_notes: 6 notes by devoted authors who never visited" in flags.loc["m3", "reasons"]
+    assert "paid_notes" not in (flags.loc["m4", "reasons"] or "")
+    assert flags.loc["m4", "flagged"] == 0
