@@ -130,6 +130,10 @@ def test_sample_and_demo_commands(runner: CliRunner, tmp_path: Path) -> None:
     second = runner.invoke(cli, args)
     assert "sample city already in" in second.output
     assert "300 notes — 0 added, 0 updated, 300 unchanged, 0 rejected" in second.output
+    (tmp_path / "demo" / "sample.json").write_text("{not json", encoding="utf-8")
+    third = runner.invoke(cli, args)  # a damaged manifest: the sample is made again
+    assert third.exit_code == 0, third.output
+    assert "sample city already in" not in third.output and "generating" in third.output
 
 
 def test_shipped_sample_imports_cleanly(invoke: Callable[..., Any]) -> None:
