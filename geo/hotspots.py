@@ -16,6 +16,9 @@ lane, a museum quarter. :func:`hotspots_from_points` finds them per topic with
   characters (about 0.6 km north-south by 1.0 km east-west in Shanghai), so ids do not depend
   on row order or on cluster numbering and survive small changes in the data.
 
+This module clusters, draws the hulls and assembles the result; the naming rules are
+:mod:`geo.hotspot_names`' and the matching with the previous build :mod:`geo.hotspot_ids`'.
+
 Defaults, for a city of lifestyle notes
 ---------------------------------------
 ``eps_m = 150`` m: a coffee street is 100-600 m long with shops every 20-50 m, and a note's
@@ -33,14 +36,10 @@ changes distances by a few metres, well below what the positions are good for.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import re
 import warnings
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from typing import Any, Final, cast
 
@@ -51,13 +50,19 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
 
-try:  # scikit-learn >= 1.6
-    from sklearn.utils.validation import validate_data as _validate_data
-except ImportError:  # pragma: no cover - scikit-learn 1.4 and 1.5
+from geo._hotspot import _Cluster
+from geo.cluster import EARTH_RADIUS_M, HotspotClusterer, _check_lonlat
+from geo.hotspot_ids import CELL_PRECISION, MATCH_THRESHOLD, _assign_ids, _geohash
 
-    def _validate_data(estimator: Any, X: Any, **kwargs: Any) -> Any:
-        return estimator._validate_data(X, **kwargs)
-
+# Re-exported: it was defined here before naming moved to geo.hotspot_names.
+from geo.hotspot_names import DISTRICT_RADIUS_M as DISTRICT_RADIUS_M
+from geo.hotspot_names import (
+    NAME_RADIUS_M,
+    _assign_names,
+    _clean_str,
+    _Gazetteer,
+    _name_candidates,
+)
 
 __all__ = [
     "CELL_PRECISION",
@@ -69,8 +74,6 @@ __all__ = [
     "HotspotClusterer",
     "hotspots_from_points",
 ]
-
-from geo.cluster import EARTH_RADIUS_M, HotspotClusterer, _check_lonlat
 
 log = logging.getLogger(__name__)
 
@@ -89,159 +92,18 @@ HOTSPOT_COLUMNS: Final = (
 )
 #: How far a hull reaches beyond its outermost members, metres.
 HULL_BUFFER_M: Final = 30.0
-#: How far from a hotspot's centre a road, neighbourhood or landmark may lend it its name.
-NAME_RADIUS_M: Final = 500.0
-#: How far from a hotspot's centre a district may lend it its name.
-DISTRICT_RADIUS_M: Final = 15_000.0
-#: Hull IoU or member Jaccard at which a new cluster inherits a previous hotspot's id.
-MATCH_THRESHOLD: Final = 0.3
-#: Geohash characters in a new hotspot id (6: cells of 0.61 km by 1.22 km x cos(latitude)).
-CELL_PRECISION: Final = 6
 
-_NAMING_KINDS: Final = frozenset({"road", "neighborhood", "landmark"})
-_KIND_RANK: Final = {"road": 0, "neighborhood": 1, "landmark": 2}
 _POINT_KINDS: Final = frozenset({"note", "merchant"})
-_GEOHASH_ALPHABET: Final = "0123456789bcdefghjkmnpqrstuvwxyz"
 # Concave-hull tightness (0 hugs the points, 1 is the convex hull) and the grid (metres) the
 # hull's input is thinned to; HULL_BUFFER_M exceeds the grid's half-diagonal, so members stay
 # inside the buffered hull.
 _HULL_RATIO: Final = 0.4
 _HULL_GRID_M: Final = 5.0
-_MAX_PARENT_DEPTH: Final = 64
 
 FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-
-
-# --- the gazetteer, as far as naming needs it -------------------------------------------------
-
-
-@dataclass
-class _Gazetteer:
-    """Names, kinds, parents and positions of the places, for naming hotspots."""
-
-    name: dict[str, str]
-    kind: dict[str, str]
-    parent: dict[str, str]
-    city: dict[str, str]
-    lonlat: dict[str, tuple[float, float]]
-    naming_ids: list[str]
-    naming_lonlat: FloatArray
-    district_ids: list[str]
-    district_lonlat: FloatArray
-    _chains: dict[str, tuple[str, str, str]] = field(default_factory=dict)
-
-    @classmethod
-    def from_places(cls, places: pd.DataFrame) -> _Gazetteer:
-        missing = [c for c in ("place_id", "name", "kind") if c not in places.columns]
-        if missing:
-            msg = f"places lacks column(s) {missing}; give SPEC.md's places columns"
-            raise ValueError(msg)
-        frame = pd.DataFrame({"place_id": _clean_str(places["place_id"])})
-        for col in ("name", "kind", "parent_id", "city"):
-            frame[col] = _clean_str(places[col]) if col in places.columns else ""
-        for col in ("lat", "lon"):
-            values = places[col] if col in places.columns else np.nan
-            frame[col] = pd.to_numeric(pd.Series(values, index=places.index), errors="coerce")
-        frame = frame[frame["place_id"] != ""].drop_duplicates("place_id", keep="last")
-        located = frame[frame["lat"].notna() & frame["lon"].notna()]
-        lonlat = dict(
-            zip(located["place_id"], zip(located["lon"], located["lat"], strict=True), strict=True)
-        )
-
-        def positions(kinds: Iterable[str]) -> tuple[list[str], FloatArray]:
-            part = located[located["kind"].isin(list(kinds))].sort_values("place_id")
-            return list(part["place_id"]), part[["lon", "lat"]].to_numpy(np.float64)
-
-        naming_ids, naming_lonlat = positions(_NAMING_KINDS)
-        district_ids, district_lonlat = positions(["district"])
-        return cls(
-            name=dict(zip(frame["place_id"], frame["name"], strict=True)),
-            kind=dict(zip(frame["place_id"], frame["kind"], strict=True)),
-            parent=dict(zip(frame["place_id"], frame["parent_id"], strict=True)),
-            city=dict(zip(frame["place_id"], frame["city"], strict=True)),
-            lonlat=lonlat,
-            naming_ids=naming_ids,
-            naming_lonlat=naming_lonlat,
-            district_ids=district_ids,
-            district_lonlat=district_lonlat,
-        )
-
-    def chain(self, place_id: str) -> tuple[str, str, str]:
-        """The nearest road/neighbourhood/landmark, district and city up ``place_id``'s chain.
-
-        The place itself counts; a place missing from the gazetteer (or ``""``) gives
-        ``("", "", "")``; a cycle in parent_id ends the walk.
-        """
-        if place_id in self._chains:
-            return self._chains[place_id]
-        naming = district = city = ""
-        seen: set[str] = set()
-        current = place_id
-        while current and current in self.kind and current not in seen:
-            if len(seen) >= _MAX_PARENT_DEPTH:
-                break
-            seen.add(current)
-            kind = self.kind[current]
-            if not naming and kind in _NAMING_KINDS:
-                naming = current
-            elif not district and kind == "district":
-                district = current
-            if not city:
-                city = self.city[current] or (self.name[current] if kind == "city" else "")
-            current = self.parent[current]
-        self._chains[place_id] = (naming, district, city)
-        return naming, district, city
-
-    def nearest(
-        self, lon: float, lat: float, *, districts: bool, radius_m: float, exclude: str = ""
-    ) -> list[str]:
-        """Places (naming kinds, or districts) within ``radius_m`` of a point, nearest first."""
-        ids, lonlat = (
-            (self.district_ids, self.district_lonlat)
-            if districts
-            else (self.naming_ids, self.naming_lonlat)
-        )
-        if not ids:
-            return []
-        dist = _haversine_m(lon, lat, lonlat[:, 0], lonlat[:, 1])
-        order = np.lexsort((np.arange(len(ids)), dist))
-        return [ids[i] for i in order if dist[i] <= radius_m and ids[i] != exclude]
-
-
-def _clean_str(values: pd.Series) -> pd.Series:
-    """Strings with missing values as ``""``."""
-    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
-
-
-def _haversine_m(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
-    lam1, phi1 = np.radians(lon), np.radians(lat)
-    lam2, phi2 = np.radians(lons), np.radians(lats)
-    a = (
-        np.sin((phi2 - phi1) / 2) ** 2
-        + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 # --- one cluster ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Cluster:
-    topic: str
-    members: list[str]
-    n_notes: int
-    n_merchants: int
-    lon: float
-    lat: float
-    hull: shapely.Polygon
-    city: str
-    places: list[str]  # naming candidates, best first
-    fallback: str  # "" or the name to use when no place qualifies
-    sort_key: str  # fine geohash of the centre: a stable order between clusters
-    hotspot_id: str = ""
-    name: str = ""
 
 
 @lru_cache(maxsize=64)
@@ -301,39 +163,7 @@ def _cluster(
     n_notes = len(set(ids[kinds == "note"].tolist()))
     n_merchants = len(set(ids[kinds == "merchant"].tolist()))
     resolved = [chains[p] for p in frame["place_id"].tolist() if p]
-    votes = Counter(naming for naming, _, _ in resolved if naming)
-    cities = Counter(city for _, _, city in resolved if city)
-
-    def distance(place_id: str) -> float:
-        plon, plat = gazetteer.lonlat.get(place_id, (math.nan, math.nan))
-        d = float(_haversine_m(clon, clat, np.array([plon]), np.array([plat]))[0])
-        return d if math.isfinite(d) else math.inf
-
-    places = sorted(
-        votes,
-        key=lambda p: (-votes[p], distance(p), _KIND_RANK.get(gazetteer.kind[p], 9), p),
-    )
-    for near in gazetteer.nearest(clon, clat, districts=False, radius_m=NAME_RADIUS_M):
-        if len(places) >= 2:
-            break
-        if near not in places:
-            places.append(near)
-    fallback = ""
-    if not places:
-        districts = Counter(district for _, district, _ in resolved if district)
-        ranked = sorted(districts, key=lambda p: (-districts[p], p)) or gazetteer.nearest(
-            clon, clat, districts=True, radius_m=DISTRICT_RADIUS_M
-        )
-        if ranked:
-            places = ranked[:1]
-        elif cities:
-            fallback = min(cities, key=lambda c: (-cities[c], c))
-        else:
-            fallback = f"{clat:.4f}, {clon:.4f}"
-    if cities:
-        city = min(cities, key=lambda c: (-cities[c], c))
-    else:
-        city = gazetteer.chain(places[0])[2] if places else ""
+    places, fallback, city = _name_candidates(resolved, clon, clat, gazetteer)
     return _Cluster(
         topic=topic,
         members=members,
@@ -347,141 +177,6 @@ def _cluster(
         fallback=fallback,
         sort_key=_geohash(clon, clat, 12),
     )
-
-
-# --- ids --------------------------------------------------------------------------------------
-
-
-def _geohash(lon: float, lat: float, precision: int) -> str:
-    """The standard geohash of a point (base 32, longitude bit first)."""
-    lo = [-180.0, -90.0]
-    hi = [180.0, 90.0]
-    value = [lon, lat]
-    chars: list[str] = []
-    bits, n_bits, axis = 0, 0, 0
-    while len(chars) < precision:
-        mid = (lo[axis] + hi[axis]) / 2
-        if value[axis] >= mid:
-            bits, lo[axis] = bits * 2 + 1, mid
-        else:
-            bits, hi[axis] = bits * 2, mid
-        axis, n_bits = 1 - axis, n_bits + 1
-        if n_bits == 5:
-            chars.append(_GEOHASH_ALPHABET[bits])
-            bits = n_bits = 0
-    return "".join(chars)
-
-
-def _members_of(value: Any) -> set[str]:
-    """A previous hotspot's members: a list-like, or a JSON list as text."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except ValueError:
-            return set()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return set()
-    if isinstance(value, Iterable):
-        return {str(v) for v in value}
-    return set()
-
-
-def _match_previous(clusters: Sequence[_Cluster], previous: gpd.GeoDataFrame) -> dict[int, str]:
-    """Index of each new cluster -> the id of the previous hotspot it continues."""
-    if not len(clusters) or not len(previous):
-        return {}
-    scores: dict[tuple[int, int], float] = defaultdict(float)
-    prev_geoms = np.asarray(previous.geometry.values, dtype=object)
-    has_geom = np.array([g is not None and not g.is_empty for g in prev_geoms], dtype=bool)
-    if has_geom.any():
-        geom_rows = np.flatnonzero(has_geom)
-        fixed = shapely.make_valid(prev_geoms[geom_rows])
-        tree = shapely.STRtree(fixed)
-        new_i, hit = tree.query([c.hull for c in clusters], predicate="intersects")
-        for i, k in zip(new_i.tolist(), hit.tolist(), strict=True):
-            # IoU does not change under affine maps, and at a hotspot's scale degrees are an
-            # affine image of metres, so it is computed in degrees directly.
-            inter = shapely.intersection(clusters[i].hull, fixed[k]).area
-            union = shapely.union(clusters[i].hull, fixed[k]).area
-            if union > 0:
-                j = int(geom_rows[k])
-                scores[i, j] = max(scores[i, j], inter / union)
-    if "members" in previous.columns:
-        prev_members = [_members_of(v) for v in previous["members"].tolist()]
-        owners: dict[str, list[int]] = defaultdict(list)
-        for j, ms in enumerate(prev_members):
-            for m in ms:
-                owners[m].append(j)
-        for i, c in enumerate(clusters):
-            shared = Counter(j for m in c.members for j in owners.get(m, ()))
-            for j, n in shared.items():
-                jaccard = n / (len(c.members) + len(prev_members[j]) - n)
-                scores[i, j] = max(scores[i, j], jaccard)
-    prev_ids = previous["hotspot_id"].astype(str).tolist()
-    ranked = sorted(
-        ((s, i, j) for (i, j), s in scores.items() if s >= MATCH_THRESHOLD),
-        key=lambda t: (-t[0], clusters[t[1]].sort_key, prev_ids[t[2]]),
-    )
-    taken_new: set[int] = set()
-    taken_prev: set[int] = set()
-    matched: dict[int, str] = {}
-    for _, i, j in ranked:
-        if i not in taken_new and j not in taken_prev:
-            taken_new.add(i)
-            taken_prev.add(j)
-            matched[i] = prev_ids[j]
-    return matched
-
-
-def _assign_ids(
-    clusters: Sequence[_Cluster], previous: gpd.GeoDataFrame | None, used: set[str]
-) -> None:
-    """Give each cluster of one topic its id; ``used`` holds every id already taken."""
-    matched = _match_previous(clusters, previous) if previous is not None else {}
-    for i, hotspot_id in matched.items():
-        clusters[i].hotspot_id = hotspot_id
-    used.update(matched.values())
-    fresh = sorted((c for c in clusters if not c.hotspot_id), key=lambda c: c.sort_key)
-    for c in fresh:
-        slug = re.sub(r"\s+", "_", c.topic.strip())
-        base = f"{slug}-{_geohash(c.lon, c.lat, CELL_PRECISION)}"
-        candidate, n = base, 1
-        while candidate in used:
-            n += 1
-            candidate = f"{base}-{n}"
-        c.hotspot_id = candidate
-        used.add(candidate)
-
-
-# --- names ------------------------------------------------------------------------------------
-
-
-def _assign_names(clusters: Sequence[_Cluster], gazetteer: _Gazetteer) -> None:
-    """Name the clusters of one topic, telling apart those that would share a name."""
-
-    def place_name(place_id: str) -> str:
-        return gazetteer.name.get(place_id) or place_id
-
-    def base(c: _Cluster) -> str:
-        return place_name(c.places[0]) if c.places else c.fallback
-
-    groups: dict[str, list[_Cluster]] = defaultdict(list)
-    for c in clusters:
-        groups[base(c)].append(c)
-    used = {f"{label} · {group[0].topic}" for label, group in groups.items()}
-    for label, group in sorted(groups.items()):
-        group.sort(key=lambda c: (-len(c.members), c.hotspot_id))
-        group[0].name = f"{label} · {group[0].topic}"
-        for c in group[1:]:
-            name = ""
-            if len(c.places) >= 2:
-                name = f"{label} / {place_name(c.places[1])} · {c.topic}"
-            n = 1
-            while not name or name in used:
-                n += 1
-                name = f"{label} ({n}) · {c.topic}"
-            c.name = name
-            used.add(name)
 
 
 # --- the public function ----------------------------------------------------------------------
