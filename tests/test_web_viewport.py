@@ -15,7 +15,7 @@ from test_web_api import build_hostile_workspace
 from geo.coords import wgs84_to_gcj02
 from topics.tiles import PROVIDERS, tile_provider
 from web import create_app
-from web.maps import MAX_HEAT_CELLS, snap_bbox
+from web.heat import MAX_HEAT_CELLS, snap_bbox
 
 
 @pytest.fixture(scope="module")

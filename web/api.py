@@ -35,7 +35,9 @@ from topics.maps import json_for_script, rank_color, shift_cells
 from topics.tiles import PROVIDERS, TileProvider, display_points, from_display
 from web import params
 from web.db import get_db
-from web.maps import MapFilter, heat_grid, merchant_ranking, snap_bbox, taxonomy
+from web.filters import MapFilter
+from web.heat import heat_grid, snap_bbox
+from web.maps import merchant_ranking, taxonomy
 
 __all__ = [
     "CACHE_SIZE",

@@ -8,40 +8,30 @@ the rendered document is split into the head, body and script parts a template e
 
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
-from geo.resolve import haversine_km
 from topics.maps import build_topic_map
 from topics.taxonomy import Taxonomy, load_taxonomy
 from topics.tiles import TileProvider
+from web.filters import MapFilter
 from web.security import add_nonce
 
 __all__ = [
-    "HEAT_BLOCK_CELLS",
-    "HEAT_CELL_PX",
-    "MAX_HEAT_CELLS",
     "MAX_MAP_MERCHANTS",
     "VIEW_MERCHANTS",
-    "MapFilter",
     "MapParts",
     "has_table",
-    "heat_grid",
     "merchant_map",
     "merchant_ranking",
-    "note_days",
-    "snap_bbox",
     "taxonomy",
     "topic_hotspots",
     "topic_map",
@@ -52,15 +42,8 @@ __all__ = [
 MAX_MAP_MERCHANTS: Final = 300
 #: The most merchants one viewport shows.
 VIEW_MERCHANTS: Final = 300
-#: A heat cell's size on screen, in pixels.
-HEAT_CELL_PX: Final = 24
-#: Heat answers cover whole blocks of this many cells a side (see :func:`snap_bbox`).
-HEAT_BLOCK_CELLS: Final = 16
-#: The most heat cells one answer holds.
-MAX_HEAT_CELLS: Final = 20_000
 _ASSET_PREFIX: Final = "/static/maps/"
 _SNIPPETS: Final = 3
-_KM_PER_DEG: Final = 111.195
 _HEAD = re.compile(r"<head>(.*)</head>", re.DOTALL)
 _BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
 _SCRIPT = re.compile(r"</body>\s*(<script>.*</script>)\s*</html>", re.DOTALL)
@@ -251,230 +234,6 @@ def _split(document: str, nonce: str) -> MapParts:
         body=add_nonce(body.group(1), nonce),
         script=add_nonce(script.group(1), nonce),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class MapFilter:
-    """What a topic map keeps: merchants and notes near a point, notes created in a window.
-
-    Attributes
-    ----------
-    near
-        ``(lat, lon)`` of the centre (None: anywhere).
-    radius_km
-        The radius around ``near`` in km (set together with ``near``).
-    since
-        The first moment notes may be created at, timezone-aware (None: open).
-    until
-        The moment notes must be created before, timezone-aware (None: open).
-    """
-
-    near: tuple[float, float] | None = None
-    radius_km: float | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @property
-    def spatial(self) -> bool:
-        """Whether a distance filter is set."""
-        return self.near is not None and self.radius_km is not None
-
-    @property
-    def timed(self) -> bool:
-        """Whether a creation window is set."""
-        return self.since is not None or self.until is not None
-
-    def within(self, lat: Any, lon: Any) -> np.ndarray:
-        """Which of the points (arrays of latitude and longitude) are within the radius."""
-        lat_arr = np.asarray(lat, dtype=float)
-        if not self.spatial or self.near is None or self.radius_km is None:
-            return np.ones(lat_arr.shape, dtype=bool)
-        lon_arr = np.asarray(lon, dtype=float)
-        dist = haversine_km(self.near[1], self.near[0], lon_arr, lat_arr)
-        return np.asarray(dist <= self.radius_km)
-
-    def created_in(self, created_at: pd.Series) -> np.ndarray:
-        """Which of the ISO-8601 creation times fall in ``[since, until)``."""
-        keep = np.ones(len(created_at), dtype=bool)
-        if not self.timed:
-            return keep
-        times = pd.to_datetime(created_at, utc=True, format="ISO8601", errors="coerce")
-        if self.since is not None:
-            keep &= (times >= pd.Timestamp(self.since)).to_numpy()
-        if self.until is not None:
-            keep &= (times < pd.Timestamp(self.until)).to_numpy()
-        return keep
-
-    def sql(
-        self, lat: str = "g.lat", lon: str = "g.lon", created: str | None = "n.created_at"
-    ) -> tuple[list[str], list[Any]]:
-        """The filters as SQL conditions on the given columns, with their parameters.
-
-        The distance is equirectangular around the centre (within 0.5% of the great-circle
-        distance for radii up to a few hundred km); creation times are the workspace's UTC
-        ISO-8601 text, compared as text against the window's bounds.
-        """
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.spatial and self.near is not None and self.radius_km is not None:
-            lat0, lon0 = self.near
-            kx = _KM_PER_DEG * math.cos(math.radians(lat0))
-            clauses.append(
-                f"(({lat} - ?) * {_KM_PER_DEG}) * (({lat} - ?) * {_KM_PER_DEG}) "
-                f"+ (({lon} - ?) * ?) * (({lon} - ?) * ?) <= ?"
-            )
-            params += [lat0, lat0, lon0, kx, lon0, kx, self.radius_km**2]
-        if created is not None and self.since is not None:
-            clauses.append(f"{created} >= ?")
-            params.append(_utc_text(self.since))
-        if created is not None and self.until is not None:
-            clauses.append(f"{created} < ?")
-            params.append(_utc_text(self.until))
-        return clauses, params
-
-
-def _cell_size(bbox: tuple[float, float, float, float] | None, zoom: int) -> tuple[float, float]:
-    """A heat cell's ``(dlat, dlon)`` in degrees: about :data:`HEAT_CELL_PX` pixels square."""
-    dlon = 360.0 / (2**zoom) * HEAT_CELL_PX / 256.0
-    mid_lat = 0.0 if bbox is None else round((bbox[1] + bbox[3]) / 2)
-    return dlon * max(math.cos(math.radians(mid_lat)), 0.05), dlon
-
-
-def snap_bbox(
-    bbox: tuple[float, float, float, float], zoom: int
-) -> tuple[float, float, float, float]:
-    """``bbox`` grown to whole blocks of :data:`HEAT_BLOCK_CELLS` heat cells at ``zoom``.
-
-    A map that pans a little asks for the same snapped box, so its heat comes from the
-    cache; the grown box costs the query nothing (it scans the topic's notes either way).
-
-    Parameters
-    ----------
-    bbox
-        ``(west, south, east, north)`` in degrees.
-    zoom
-        The map's zoom level.
-
-    Returns
-    -------
-    tuple of float
-        The snapped box, within -180..180 and -90..90.
-    """
-    dlat, dlon = _cell_size(bbox, zoom)
-    bw, bh = dlon * HEAT_BLOCK_CELLS, dlat * HEAT_BLOCK_CELLS
-    w = math.floor((bbox[0] + 180.0) / bw) * bw - 180.0
-    e = math.ceil((bbox[2] + 180.0) / bw) * bw - 180.0
-    s = math.floor((bbox[1] + 90.0) / bh) * bh - 90.0
-    n = math.ceil((bbox[3] + 90.0) / bh) * bh - 90.0
-    return (
-        round(max(w, -180.0), 9),
-        round(max(s, -90.0), 9),
-        round(min(e, 180.0), 9),
-        round(min(n, 90.0), 9),
-    )
-
-
-def heat_grid(
-    db: sqlite3.Connection,
-    topic: str | None,
-    *,
-    bbox: tuple[float, float, float, float] | None = None,
-    zoom: int = 12,
-    city: str | None = None,
-    where: MapFilter | None = None,
-) -> dict[str, Any]:
-    """Note counts on a grid sized for the zoom, aggregated in SQL (no note leaves the store).
-
-    Cells are about :data:`HEAT_CELL_PX` screen pixels across at ``zoom`` and sit on a fixed
-    grid (whole cells from -180/-90), so panning reuses the same cells. When the bbox would
-    hold more than :data:`MAX_HEAT_CELLS` cells they are doubled in size until it does not.
-
-    Parameters
-    ----------
-    db
-        The workspace.
-    topic
-        Only this topic's notes (None: every geocoded note).
-    bbox
-        ``(west, south, east, north)`` in WGS-84 degrees (None: everywhere).
-    zoom
-        The map's zoom level.
-    city
-        Only notes whose ``city`` is this (None: all).
-    where
-        Distance and creation-window filters.
-
-    Returns
-    -------
-    dict
-        ``cells``: ``[south, west, north, east, count, opacity]`` densest first;
-        ``cell_deg``: ``[dlat, dlon]``; ``notes``: the notes counted; ``max``: the densest
-        cell's count.
-    """
-    where = where or MapFilter()
-    dlat, dlon = _cell_size(bbox, zoom)
-    if bbox is not None:
-        while ((bbox[2] - bbox[0]) / dlon) * ((bbox[3] - bbox[1]) / dlat) > MAX_HEAT_CELLS:
-            dlon, dlat = dlon * 2, dlat * 2
-    clauses, params = where.sql()
-    clauses += ["g.lat IS NOT NULL", "g.lon IS NOT NULL"]
-    joins = "JOIN notes n ON n.note_id = g.note_id" if where.timed or city is not None else ""
-    if topic is not None:
-        joins += " JOIN topics t ON t.note_id = g.note_id"
-        clauses.append("t.topic = ?")
-        params.append(topic)
-    if city is not None:
-        clauses.append("n.city = ?")
-        params.append(city)
-    if bbox is not None:
-        clauses += ["g.lon BETWEEN ? AND ?", "g.lat BETWEEN ? AND ?"]
-        params += [bbox[0], bbox[2], bbox[1], bbox[3]]
-    rows = db.execute(
-        "SELECT CAST((g.lat + 90.0) / ? AS INTEGER) AS i, "
-        "CAST((g.lon + 180.0) / ? AS INTEGER) AS j, count(*) AS n "
-        f"FROM geocodes g {joins} WHERE {' AND '.join(clauses)} "
-        "GROUP BY i, j ORDER BY n DESC, i, j",
-        [dlat, dlon, *params],
-    ).fetchall()
-    top = rows[0][2] if rows else 0
-    cells = [
-        [
-            round(i * dlat - 90.0, 6),
-            round(j * dlon - 180.0, 6),
-            round((i + 1) * dlat - 90.0, 6),
-            round((j + 1) * dlon - 180.0, 6),
-            n,
-            round(0.12 + 0.58 * math.sqrt(n / top), 3),
-        ]
-        for i, j, n in rows
-    ]
-    return {
-        "cells": cells,
-        "cell_deg": [round(dlat, 9), round(dlon, 9)],
-        "notes": sum(r[2] for r in rows),
-        "max": top,
-    }
-
-
-def note_days(db: sqlite3.Connection) -> tuple[str, str] | None:
-    """The first and last creation day (UTC, ``YYYY-MM-DD``) of the workspace's notes.
-
-    Read from the ``notes_created`` index, so it is instant at any size.
-    """
-    first = db.execute("SELECT min(created_at) FROM notes").fetchone()[0]
-    last = db.execute("SELECT max(created_at) FROM notes").fetchone()[0]
-    if first is None or last is None:
-        return None
-    return str(first)[:10], str(last)[:10]
-
-
-def _utc_text(moment: datetime) -> str:
-    """A moment as the workspace writes creation times, without the ``Z``.
-
-    Every stored time that starts with this text is at or after it, so ``>=`` and ``<``
-    on text are ``>=`` and ``<`` on time.
-    """
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _topic_notes(

@@ -15,13 +15,13 @@ from topics.assets import map_assets
 from web import params
 from web.api import cached_value
 from web.db import get_db
+from web.heat import note_days
 from web.i18n import i18n_context, keep_lang, map_labels, translate, vary_on_language
 from web.maps import (
     MAX_MAP_MERCHANTS,
     VIEW_MERCHANTS,
     has_table,
     merchant_map,
-    note_days,
     taxonomy,
     topic_map,
 )

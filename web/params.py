@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from web.maps import MapFilter
+from web.filters import MapFilter
 
 __all__ = [
     "DEFAULT_LIMIT",
