@@ -185,6 +185,19 @@ _CHROMEDRIVER = Path("/usr/bin/chromedriver")
 def test_page_opens_from_disk_offline(tmp_path: Path) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium")
     notes, merchants, hotspots = _frames()
+    # ids that are Object.prototype's names, and "$" patterns String.replace would expand
+    odd = pd.DataFrame(
+        {
+            "merchant_id": ["__proto__", "constructor"],
+            "name": ["$& dollar", "$` tick"],
+            "lat": [31.2080, 31.2090],
+            "lon": [121.4420, 121.4430],
+            "n_notes": [0, 0],
+            "rank": [4, 5],
+            "hotspot": ["Hot $` $& $'", None],
+        }
+    )
+    merchants = pd.concat([merchants, odd], ignore_index=True)
     copy_map_assets(tmp_path / "static")
     page = build_topic_map("coffee", notes, merchants, hotspots).get_root().render()
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
@@ -213,13 +226,22 @@ def test_page_opens_from_disk_offline(tmp_path: Path) -> None:
         payload = driver.execute_script(
             "return document.querySelectorAll('img[src=x]').length + (window.__pwned ? 1 : 0)"
         )
+        ids = driver.execute_script(
+            "return window.loopmapTopicMap.merchants.map(function (e) { return e.m.id; })"
+        )
+        popup = driver.execute_script(
+            "var e = window.loopmapTopicMap.merchants.filter(function (e) {"
+            " return e.m.id === '__proto__'; })[0];"
+            "e.marker.openPopup(); return document.querySelector('.lm-popup').textContent;"
+        )
         controls = driver.execute_script(
             "return ['.lm-legend', '.lm-search input', '.leaflet-control-layers', '.lm-time']"
             ".map(function (s) { return document.querySelectorAll(s).length; })"
         )
     finally:
         driver.quit()
-    assert count == 3
+    assert count == 5 and sorted(ids) == sorted(["m-a", "m-b", "m-x", "__proto__", "constructor"])
+    assert "$& dollar" in popup and "Hotspot: Hot $` $& $'" in popup
     assert rendered >= 1  # merchant badges (or their cluster) drawn by Leaflet
     assert shapes >= 1  # hotspot outlines and heat cells
     assert payload == 0

@@ -55,7 +55,9 @@ window.loopmapTopicLayers = function (map, data, layers) {
       });
   }
   function fill(template, n, m) {
-    return template.replace("{n}", String(n)).replace("{m}", String(m));
+    // replacer functions: a "$&" or "$`" in a name is text, not a replacement pattern
+    return template.replace("{n}", function () { return String(n); })
+      .replace("{m}", function () { return String(m); });
   }
   function notesLabel(n) { return fill(n === 1 ? data.words.note : data.words.notes, n); }
   function drawHeat(cells) {
@@ -78,7 +80,7 @@ window.loopmapTopicLayers = function (map, data, layers) {
     ? L.markerClusterGroup({disableClusteringAtZoom: 16, showCoverageOnHover: false})
     : L.featureGroup();
   group.addTo(merchantLayer);
-  var byId = {};
+  var byId = Object.create(null);  // ids are user data: no prototype to collide with
   function matches(entry) { return !state.query || entry.key.indexOf(state.query) !== -1; }
   function fillNotes(box, texts) {
     if (!texts.length) { return; }
@@ -141,7 +143,7 @@ window.loopmapTopicLayers = function (map, data, layers) {
       : fill(api ? words.allInView : words.all, all.length);
   }
   function setMerchants(list) {
-    var keep = {};
+    var keep = Object.create(null);
     list.forEach(function (m) { keep[m.id] = true; addMerchant(m); });
     Object.keys(byId).forEach(function (id) {
       if (!keep[id]) { group.removeLayer(byId[id].marker); delete byId[id]; }
