@@ -20,7 +20,8 @@ Detectors (each a vectorised group-by over merchants; each flag carries its figu
     same notes;
 ``dense_block``
     FRAUDAR peeling (:mod:`loop.fraudar`) of the column-weighted user x merchant matrix of
-    low-trust accounts; a block of mostly single-purpose accounts flags its merchants.
+    low-trust accounts; a block of mostly single-purpose accounts flags its merchants (not
+    run without interaction events, where trust is unmeasured rather than low).
 
 A scheme flags a merchant when at least ``min_suspect_accounts`` accounts take part and their
 activity is at least ``min_suspect_share`` of the merchant's activity of that kind.
@@ -214,6 +215,8 @@ def _dense(
     config: LoopConfig,
 ) -> None:
     n_u, n_m = len(prep.users), len(prep.merchants)
+    if not len(prep.inter):  # no interactions: trust is unmeasured, not low
+        return
     u = np.concatenate([prep.inter["u"], prep.visits["u"], prep.notes["u"]])
     m = np.concatenate([prep.inter["m"], prep.visits["m"], prep.notes["m"]])
     low = trust[u] < 0.3

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from loop.config import LoopConfig
@@ -150,3 +153,31 @@ def test_paid_notes_need_recorded_visits_to_contrast_with() -> None:
     assert "paid_notes: 6 notes by devoted authors who never visited" in flags.loc["m3", "reasons"]
     assert "paid_notes" not in (flags.loc["m4", "reasons"] or "")
     assert flags.loc["m4", "flagged"] == 0
+
+
+def test_without_interactions_no_account_counts_as_low_trust(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import loop.fraud
+
+    rng = np.random.default_rng(4)
+    notes, _, nm = _honest_world(rng)
+    for k in range(12):  # a dense block of devoted authors, all posting about m5
+        for j in range(6):
+            nid = f"blk-{k}-{j}"
+            notes.append({"note_id": nid, "user_id": f"blk{k}", "created_at": 35 * 86_400})
+            nm[nid] = "m5"
+    n, _, links = _frames(notes, [{"user_id": "u0", "kind": "like", "ts": 0}], nm)
+    no_events = pd.DataFrame(
+        columns=["event_id", "user_id", "kind", "note_id", "merchant_id", "ts"]
+    )
+    real = loop.fraud.trust_from_prepared
+
+    def untrusted(prep: Any, **kwargs: Any) -> pd.DataFrame:  # what a trust model with no
+        frame = real(prep, **kwargs)  # interactions to learn from can give at scale
+        frame["trust"] = 0.0
+        return frame
+
+    monkeypatch.setattr(loop.fraud, "trust_from_prepared", untrusted)
+    flags = detect_manufactured(n, no_events, links)
+    assert flags["flagged"].sum() == 0, flags.loc[flags["flagged"] == 1, "reasons"].tolist()
