@@ -1,7 +1,7 @@
 """What a map keeps: notes and merchants near a point, notes created in a time window.
 
 :class:`MapFilter` is parsed from a page's or the API's query (:func:`web.params.map_filter`)
-and applied in SQL (:meth:`MapFilter.sql`) or to frames already read.
+and applied in SQL (:meth:`MapFilter.sql`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
-
-from geo.resolve import haversine_km
 
 __all__ = ["MapFilter"]
 
@@ -51,27 +48,6 @@ class MapFilter:
     def timed(self) -> bool:
         """Whether a creation window is set."""
         return self.since is not None or self.until is not None
-
-    def within(self, lat: Any, lon: Any) -> np.ndarray:
-        """Which of the points (arrays of latitude and longitude) are within the radius."""
-        lat_arr = np.asarray(lat, dtype=float)
-        if not self.spatial or self.near is None or self.radius_km is None:
-            return np.ones(lat_arr.shape, dtype=bool)
-        lon_arr = np.asarray(lon, dtype=float)
-        dist = haversine_km(self.near[1], self.near[0], lon_arr, lat_arr)
-        return np.asarray(dist <= self.radius_km)
-
-    def created_in(self, created_at: pd.Series) -> np.ndarray:
-        """Which of the ISO-8601 creation times fall in ``[since, until)``."""
-        keep = np.ones(len(created_at), dtype=bool)
-        if not self.timed:
-            return keep
-        times = pd.to_datetime(created_at, utc=True, format="ISO8601", errors="coerce")
-        if self.since is not None:
-            keep &= (times >= pd.Timestamp(self.since)).to_numpy()
-        if self.until is not None:
-            keep &= (times < pd.Timestamp(self.until)).to_numpy()
-        return keep
 
     def sql(
         self, lat: str = "g.lat", lon: str = "g.lon", created: str | None = "n.created_at"

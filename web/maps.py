@@ -43,7 +43,6 @@ MAX_MAP_MERCHANTS: Final = 300
 #: The most merchants one viewport shows.
 VIEW_MERCHANTS: Final = 300
 _ASSET_PREFIX: Final = "/static/maps/"
-_SNIPPETS: Final = 3
 _HEAD = re.compile(r"<head>(.*)</head>", re.DOTALL)
 _BODY = re.compile(r"<body>(.*)</body>", re.DOTALL)
 _SCRIPT = re.compile(r"</body>\s*(<script>.*</script>)\s*</html>", re.DOTALL)
@@ -236,56 +235,6 @@ def _split(document: str, nonce: str) -> MapParts:
     )
 
 
-def _topic_notes(
-    db: sqlite3.Connection, topic: str, city: str | None, where: MapFilter | None = None
-) -> pd.DataFrame:
-    """Note locations for the heat grid plus each merchant's top-confidence snippets."""
-    where = where or MapFilter()
-    city_clause, params = ("AND n.city = ?", [topic, city]) if city else ("", [topic])
-    heat = pd.read_sql_query(
-        "SELECT g.lat, g.lon, n.created_at FROM topics t JOIN geocodes g ON g.note_id = t.note_id "
-        "JOIN notes n ON n.note_id = t.note_id "
-        f"WHERE t.topic = ? AND g.lat IS NOT NULL AND g.lon IS NOT NULL {city_clause}",
-        db,
-        params=params,
-    )
-    heat = heat[where.within(heat["lat"], heat["lon"]) & where.created_in(heat["created_at"])]
-    if where.spatial or where.timed:
-        # Every candidate, filtered here, then the best few per merchant.
-        snippets = pd.read_sql_query(
-            "SELECT g.place_id AS merchant_id, n.note_id, n.title, n.text, g.confidence, "
-            "g.lat, g.lon, n.created_at FROM topics t JOIN geocodes g ON g.note_id = t.note_id "
-            "JOIN notes n ON n.note_id = t.note_id "
-            f"WHERE t.topic = ? AND g.precision = 'poi' {city_clause}",
-            db,
-            params=params,
-        )
-        keep = where.within(snippets["lat"], snippets["lon"]) & where.created_in(
-            snippets["created_at"]
-        )
-        snippets = (
-            snippets[keep]
-            .sort_values(["merchant_id", "confidence", "note_id"], ascending=[True, False, True])
-            .groupby("merchant_id", sort=False)
-            .head(_SNIPPETS)
-        )
-    else:
-        snippets = pd.read_sql_query(
-            "SELECT merchant_id, title, text, confidence FROM ("
-            " SELECT g.place_id AS merchant_id, n.title, n.text, g.confidence,"
-            "  row_number() OVER (PARTITION BY g.place_id ORDER BY g.confidence DESC, n.note_id)"
-            "  AS k FROM topics t JOIN geocodes g ON g.note_id = t.note_id"
-            "  JOIN notes n ON n.note_id = t.note_id"
-            f"  WHERE t.topic = ? AND g.precision = 'poi' {city_clause}"
-            f") WHERE k <= {_SNIPPETS}",
-            db,
-            params=params,
-        )
-    heat = heat[["lat", "lon"]]
-    snippets = snippets[["merchant_id", "title", "text", "confidence"]]
-    return pd.concat([heat, snippets], ignore_index=True)
-
-
 def topic_map(
     db: sqlite3.Connection,
     topic: str,
@@ -293,8 +242,8 @@ def topic_map(
     *,
     city: str | None = None,
     where: MapFilter | None = None,
+    api: Mapping[str, Any],
     tiles: str | TileProvider | None = "osm",
-    api: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> tuple[MapParts, list[dict[str, Any]]]:
     """The topic map for a page: the best :data:`MAX_MAP_MERCHANTS` merchants.
@@ -310,12 +259,14 @@ def topic_map(
     city
         Only this city's merchants and notes (None: all).
     where
-        Distance and creation-window filters on merchants and notes (None: none).
+        The distance filter on merchants (None: none); the map passes it, and the
+        creation window, to the API with ``api["params"]``.
+    api
+        The API the map loads its heat, merchants and notes from as it moves (see
+        :func:`topics.maps.build_topic_map`): the page embeds no note, only the best
+        merchants.
     tiles
         The base map (:mod:`topics.tiles`).
-    api
-        The API the map loads its viewport from (see :func:`topics.maps.build_topic_map`);
-        with it the page embeds no note data at all, only the best merchants.
     labels
         The map's own words in the page's language.
 
@@ -331,10 +282,9 @@ def topic_map(
         ranked[:MAX_MAP_MERCHANTS],
         columns=["merchant_id", "name", "lat", "lon", "n_notes", "rank"],
     )
-    notes = _topic_notes(db, topic, city, where) if api is None else pd.DataFrame(columns=["lat"])
     m = build_topic_map(
         topic,
-        notes,
+        pd.DataFrame(columns=["lat", "lon"]),
         shown,
         topic_hotspots(db, topic, city=city),
         taxonomy=taxonomy(),
