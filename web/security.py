@@ -31,8 +31,12 @@ def csp_nonce() -> str:
 
 
 def tiles() -> TileProvider:
-    """The app's base map (``TILES`` setting: a :mod:`topics.tiles` name or URL template)."""
-    return tile_provider(current_app.config.get("TILES"))
+    """The app's base map (``TILES`` setting: a :mod:`topics.tiles` name or URL template).
+
+    Read once by :func:`init_app`: every response's policy names its hosts.
+    """
+    provider: TileProvider = current_app.extensions["loopmap_tiles"]
+    return provider
 
 
 def policy(nonce: str, tile_hosts: tuple[str, ...] = (TILE_HOST,)) -> str:
@@ -99,6 +103,6 @@ def init_app(app: Flask) -> None:
     ValueError
         When the ``TILES`` setting names no provider (checked once, at start).
     """
-    tile_provider(app.config.get("TILES"))
+    app.extensions["loopmap_tiles"] = tile_provider(app.config.get("TILES"))
     app.after_request(_harden)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
