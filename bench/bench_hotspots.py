@@ -26,19 +26,8 @@ import numpy as np
 import pandas as pd
 
 from geo.hotspots import hotspots_from_points
+from topics.categories import TOPICS
 
-TOPICS = (
-    "coffee",
-    "tea_dessert",
-    "food",
-    "nightlife",
-    "stay",
-    "shopping",
-    "beauty",
-    "culture",
-    "outdoor",
-    "other",
-)
 N_STREETS = 36
 SHOPS_PER_STREET = 12
 CENTRE_LON, CENTRE_LAT = 121.45, 31.22

@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
+from loop.rank import RANKING_COLUMNS
 from loopmap.formats import NOTE_COLUMNS, PLACE_COLUMNS
 from loopmap.store import Workspace, connect
 
@@ -486,22 +487,12 @@ def build(
     return report
 
 
+#: The ``ranking`` table's columns: the ranking's own, with the rank within the topic
+#: after the overall rank (``parts`` and ``reasons`` are written beside them).
 _RANKING_COLUMNS: Final = (
-    "merchant_id",
-    "name",
-    "topic",
-    "rank",
+    *RANKING_COLUMNS[: RANKING_COLUMNS.index("rank") + 1],
     "topic_rank",
-    "score",
-    "shares",
-    "interactions",
-    "visits",
-    "attributed_visits",
-    "reshares",
-    "interact_to_visit",
-    "visit_to_share",
-    "loop_gain",
-    "flagged",
+    *RANKING_COLUMNS[RANKING_COLUMNS.index("rank") + 1 :],
 )
 
 

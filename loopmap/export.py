@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from loop.rank import RANKING_COLUMNS as _LOOP_RANKING_COLUMNS
 from loopmap._errors import LoopmapError
 from loopmap.formats import EVENT_COLUMNS, NOTE_COLUMNS, PLACE_COLUMNS
 from loopmap.store import Workspace
@@ -120,22 +121,8 @@ def topics_frame(ws: Workspace) -> pd.DataFrame:
     return _query(ws, sql, ("note_id", "topic", "score"))
 
 
-RANKING_COLUMNS: Final = (
-    "merchant_id",
-    "name",
-    "topic",
-    "rank",
-    "score",
-    "shares",
-    "interactions",
-    "visits",
-    "attributed_visits",
-    "reshares",
-    "interact_to_visit",
-    "visit_to_share",
-    "loop_gain",
-    "flagged",
-)
+#: The ranking as ``loopmap rank`` and the report show it (:data:`loop.rank.RANKING_COLUMNS`).
+RANKING_COLUMNS: Final = tuple(_LOOP_RANKING_COLUMNS)
 
 
 def ranking_frame(ws: Workspace, topic: str | None = None) -> pd.DataFrame:
