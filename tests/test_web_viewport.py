@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from test_web_api import build_hostile_workspace
+from test_web_perf import _map_data
 
 from geo.coords import wgs84_to_gcj02
 from topics.tiles import PROVIDERS, tile_provider
@@ -41,10 +41,9 @@ def _coffee_points(workspace: Path) -> list[tuple[float, float]]:
         ).fetchall()
 
 
-def _map_data(page: str) -> dict[str, Any]:
-    found = re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', page, re.S)
-    assert len(found) == 1
-    return json.loads(found[0])
+def _first_ring(geometry: dict[str, Any]) -> list[list[float]]:
+    rings = geometry["coordinates"]
+    return rings[0][0] if geometry["type"] == "MultiPolygon" else rings[0]
 
 
 # ---------------------------------------------------------------------------- heat
@@ -237,6 +236,15 @@ def test_gcj02_tiles_get_points_shifted_to_match(amap: FlaskClient, workspace: P
     for m in body["merchants"]:
         lat, lon = where[m["merchant_id"]]
         assert (m["lon"], m["lat"]) == pytest.approx(wgs84_to_gcj02(lon, lat), abs=2e-6)
+    # outlines and hulls are shifted vertex by vertex
+    for route in ("/api/districts", "/api/hotspots?topic=coffee"):
+        plain = amap.get(route).get_json()["features"][0]["geometry"]
+        join = "&" if "?" in route else "?"
+        shifted = amap.get(f"{route}{join}crs=gcj02").get_json()["features"][0]["geometry"]
+        ring, moved = _first_ring(plain), _first_ring(shifted)
+        assert len(ring) == len(moved)
+        for (lon, lat), got in zip(ring[:5], moved[:5], strict=True):
+            assert got == pytest.approx(wgs84_to_gcj02(lon, lat), abs=2e-6)
     # a GCJ-02 viewport finds the same notes as the WGS-84 one it shows
     wgs = amap.get("/api/heat?topic=coffee&zoom=12&bbox=121.40,31.18,121.48,31.24").get_json()
     (w, e), (s, n) = wgs84_to_gcj02([121.40, 121.48], [31.18, 31.24])

@@ -18,7 +18,9 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
 
@@ -26,6 +28,7 @@ __all__ = [
     "DEFAULT_TILES",
     "PROVIDERS",
     "TileProvider",
+    "display_geometry",
     "display_points",
     "from_display",
     "tile_provider",
@@ -168,6 +171,31 @@ def display_points(
         Arrays in the provider's datum (unchanged for WGS-84 tiles and outside China).
     """
     return _convert(provider, lon, lat, wgs84_to_gcj02)
+
+
+def display_geometry(provider: TileProvider, geometry: BaseGeometry) -> BaseGeometry:
+    """A WGS-84 geometry as the provider's tiles draw it (see :func:`display_points`).
+
+    Parameters
+    ----------
+    provider
+        The base map.
+    geometry
+        Any shapely geometry in WGS-84.
+
+    Returns
+    -------
+    shapely geometry
+        The same geometry, its every vertex moved into the provider's datum.
+    """
+    if provider.datum == "wgs84":
+        return geometry
+
+    def move(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = display_points(provider, coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, move)
 
 
 def from_display(

@@ -21,18 +21,15 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-import numpy as np
 import pandas as pd
-import shapely
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from shapely import wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping
-from shapely.geometry.base import BaseGeometry
 
 from topics.maps import json_for_script, rank_color, shift_cells
-from topics.tiles import PROVIDERS, TileProvider, display_points, from_display
+from topics.tiles import PROVIDERS, TileProvider, display_geometry, display_points, from_display
 from web import params
 from web.db import get_db
 from web.filters import MapFilter
@@ -359,7 +356,7 @@ def _hotspots_payload(topic: str | None, provider: TileProvider) -> dict[str, An
     features = []
     for r in rows:
         try:
-            geometry = _display_geometry(wkt.loads(r["hull_wkt"]), provider)
+            geometry = display_geometry(provider, wkt.loads(r["hull_wkt"]))
         except (ShapelyError, TypeError):
             current_app.logger.warning("hotspot %s has an unreadable hull", r["hotspot_id"])
             continue
@@ -378,17 +375,6 @@ def _hotspots_payload(topic: str | None, provider: TileProvider) -> dict[str, An
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _display_geometry(geometry: BaseGeometry, provider: TileProvider) -> BaseGeometry:
-    if provider.datum == "wgs84":
-        return geometry
-
-    def move(coords: np.ndarray) -> np.ndarray:
-        x, y = display_points(provider, coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geometry, move)
 
 
 @bp.get("/districts")
@@ -426,7 +412,7 @@ def _districts_payload(city: str | None, provider: TileProvider) -> dict[str, An
         features.append(
             {
                 "type": "Feature",
-                "geometry": mapping(_display_geometry(geometry, provider)),
+                "geometry": mapping(display_geometry(provider, geometry)),
                 "properties": {
                     "name": row.name,
                     "name_en": row.name_en,
