@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -164,8 +165,13 @@ def _versioned(prefix: str, asset: MapAsset) -> str:
     url = asset_url(prefix, asset.name)
     if asset.source.parent != _OWN_DIR:
         return url
-    digest = hashlib.sha256(asset.source.read_bytes()).hexdigest()[:12]
-    return f"{url}?v={digest}"
+    return f"{url}?v={_digest(asset.source)}"
+
+
+@lru_cache(maxsize=8)
+def _digest(path: Path) -> str:
+    """A file's short content hash, read once per process (every page render asks)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def localize_map(m: folium.Map, *, asset_prefix: str = "static/") -> folium.Map:
