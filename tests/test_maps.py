@@ -182,7 +182,8 @@ _CHROMEDRIVER = Path("/usr/bin/chromedriver")
     not (_CHROMIUM.exists() and _CHROMEDRIVER.exists()) or shutil.which("chromium") is None,
     reason="needs Debian chromium and chromedriver (/usr/bin/chromium, /usr/bin/chromedriver)",
 )
-def test_page_opens_from_disk_offline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tiles", ["osm", None])
+def test_page_opens_from_disk_offline(tmp_path: Path, tiles: str | None) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium")
     notes, merchants, hotspots = _frames()
     # ids that are Object.prototype's names, and "$" patterns String.replace would expand
@@ -199,7 +200,8 @@ def test_page_opens_from_disk_offline(tmp_path: Path) -> None:
     )
     merchants = pd.concat([merchants, odd], ignore_index=True)
     copy_map_assets(tmp_path / "static")
-    page = build_topic_map("coffee", notes, merchants, hotspots).get_root().render()
+    # without tiles no layer sets the map's maxZoom, which MarkerCluster needs
+    page = build_topic_map("coffee", notes, merchants, hotspots, tiles=tiles).get_root().render()
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
     options = webdriver.ChromeOptions()
     options.binary_location = str(_CHROMIUM)

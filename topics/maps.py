@@ -529,6 +529,7 @@ def build_topic_map(
     }
     data.update({k: v for k, v in {**WORDS, **(labels or {})}.items() if k in _DATA_WORDS})
     provider = _provider(tiles)
+    data["maxZoom"] = provider.max_zoom
     to_display(data, provider)
     data["permanentLabels"] = len(data["hotspots"]) <= _PERMANENT_LABELS_MAX
     words = {**WORDS, **(labels or {})}

@@ -76,6 +76,8 @@ window.loopmapTopicLayers = function (map, data, layers) {
     poly.bindTooltip(label, {permanent: data.permanentLabels, direction: "top", sticky: false});
     poly.addTo(hotspotLayer);
   });
+  // MarkerCluster needs the map's maxZoom, which otherwise only a tile layer sets
+  if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(data.maxZoom); }
   var group = (typeof L.markerClusterGroup === "function")
     ? L.markerClusterGroup({disableClusteringAtZoom: 16, showCoverageOnHover: false})
     : L.featureGroup();
